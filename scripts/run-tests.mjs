@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs the vitest projects and ends with one line "N passed, N failed" (what CI reads).
+// Usage: node scripts/run-tests.mjs [--project NAME ...] [--summary-file FILE]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const projects = [];
+let summaryFile;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--project') projects.push(args[++i]);
+  else if (args[i] === '--summary-file') summaryFile = args[++i];
+  else {
+    console.error(`unknown argument ${args[i]}`);
+    process.exit(2);
+  }
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'lectio-tests-'));
+const report = path.join(dir, 'report.json');
+const vitest = path.resolve('node_modules/vitest/vitest.mjs');
+const result = spawnSync(
+  process.execPath,
+  [
+    vitest,
+    'run',
+    ...projects.flatMap((p) => ['--project', p]),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ],
+  { stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+try {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed = json.numPassedTests;
+  failed = json.numFailedTests;
+  // A suite that crashed before its tests ran counts as a failure, not as nothing.
+  failed += json.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+} catch {
+  failed = Math.max(failed, 1);
+}
+rmSync(dir, { recursive: true, force: true });
+if (result.status !== 0 && failed === 0) failed = 1;
+if (passed === 0 && failed === 0) failed = 1;
+
+if (summaryFile) writeFileSync(summaryFile, JSON.stringify({ passed, failed }));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/lectio');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    const config = loadConfig({}, '/srv/lectio');
+    expect(config.embedded).toBe(true);
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 3000, publicUrl: 'http://127.0.0.1:3000' });
+    expect(config.database).toEqual({ backend: 'pglite', dataDir: '/srv/lectio/data/pglite' });
+    expect(config.cache.backend).toBe('memory');
+    expect(config.queue.backend).toBe('embedded');
+    expect(config.storage).toEqual({ backend: 'local', root: '/srv/lectio/data/storage' });
+    expect(config.mail.backend).toBe('outbox');
+    expect(config.seedDemoData).toBe(true);
+  });
+
+  it('switches every port to its production backend from the environment', () => {
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'postgres://db/lectio',
+        DATABASE_REPLICA_URLS: 'postgres://r1/lectio, postgres://r2/lectio',
+        REDIS_URL: 'redis://cache:6379',
+        S3_ENDPOINT: 'http://s3:4569',
+        SMTP_URL: 'smtp://relay:587',
+      },
+      '/srv',
+    );
+    expect(config.embedded).toBe(false);
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.database).toMatchObject({ backend: 'postgres', replicaUrls: ['postgres://r1/lectio', 'postgres://r2/lectio'] });
+    expect(config.cache.backend).toBe('redis');
+    expect(config.queue.backend).toBe('bullmq');
+    expect(config.storage).toMatchObject({ backend: 's3', forcePathStyle: true, bucketPrefix: 'lectio-' });
+    expect(config.mail.backend).toBe('smtp');
+    expect(config.seedDemoData).toBe(false);
+  });
+
+  it('names the variable when a value is bad', () => {
+    expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT']);
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT']);
+    expect(problemsOf({ DATABASE_URL: 'mysql://x' })).toEqual(['DATABASE_URL']);
+    expect(problemsOf({ LOG_LEVEL: 'loud', REDIS_URL: 'nope' }).sort()).toEqual(['LOG_LEVEL', 'REDIS_URL']);
+    expect(problemsOf({ QUEUE_BACKEND: 'bullmq' })).toEqual(['QUEUE_BACKEND']);
+    expect(problemsOf({ DATABASE_REPLICA_URLS: 'postgres://r/x' })).toEqual(['DATABASE_REPLICA_URLS']);
+  });
+
+  it('says what was wrong and what it got', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT: expected an integer between 1 and 65535 \(got "abc"\)/);
+  });
+
+  it('requires APP_SECRET in production and keeps demo data out of it', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['APP_SECRET']);
+    const config = loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) });
+    expect(config.isProduction).toBe(true);
+    expect(config.seedDemoData).toBe(false);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '' }).http.port).toBe(3000);
+  });
+});

@@ -1,0 +1,226 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The environment is read here and nowhere else. Every variable is listed in README.md with its
+ * default; keep the two in step.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `expected an integer between ${min} and ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const csv = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(1, 65535).default(3000),
+  HOST: z.string().min(1).optional(),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LECTIO_DATA_DIR: z.string().min(1).default('data'),
+  APP_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  DATABASE_REPLICA_URLS: csv(url(['postgres:', 'postgresql:'])).optional(),
+  DATABASE_POOL_MAX: int(1, 500).default(10),
+
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  QUEUE_BACKEND: z.enum(['auto', 'embedded', 'bullmq']).default('auto'),
+  QUEUE_VIDEO_CONCURRENCY: int(0, 64).default(1),
+  QUEUE_DEFAULT_CONCURRENCY: int(0, 64).default(4),
+  JOB_LEASE_SECONDS: int(1, 3600).default(30),
+  SHUTDOWN_TIMEOUT_SECONDS: int(1, 3600).default(30),
+
+  STORAGE_BACKEND: z.enum(['auto', 'local', 's3']).default('auto'),
+  S3_ENDPOINT: url(['http:', 'https:']).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  S3_BUCKET_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/, { message: 'expected lowercase letters, digits, dots and dashes' })
+    .default('lectio-'),
+
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).default('Lectio <no-reply@lectio.localhost>'),
+
+  CORS_ORIGINS: csv(url(['http:', 'https:'])).default([]),
+  RATE_LIMIT_MAX: int(1, 1_000_000).default(600),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+  TRUST_PROXY: bool.default(false),
+  SEED_DEMO_DATA: bool.optional(),
+});
+
+export const BUCKETS = ['videos-raw', 'videos-processed', 'thumbnails', 'attachments', 'backups'] as const;
+export type BucketName = (typeof BUCKETS)[number];
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  /** true when the database is the embedded PGlite: the demo-only features key off this. */
+  embedded: boolean;
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    corsOrigins: string[];
+    trustProxy: boolean;
+    rateLimit: { max: number; windowMs: number };
+  };
+  logLevel: string;
+  dataDir: string;
+  appSecret: string | undefined;
+  database:
+    | { backend: 'pglite'; dataDir: string }
+    | { backend: 'postgres'; url: string; replicaUrls: string[]; poolMax: number };
+  cache: { backend: 'memory' } | { backend: 'redis'; url: string };
+  queue: {
+    backend: 'embedded' | 'bullmq';
+    redisUrl: string | undefined;
+    concurrency: { video: number; default: number };
+    leaseMs: number;
+    shutdownTimeoutMs: number;
+  };
+  storage:
+    | { backend: 'local'; root: string }
+    | {
+        backend: 's3';
+        endpoint: string | undefined;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+        bucketPrefix: string;
+      };
+  mail: { backend: 'outbox' } | { backend: 'smtp'; url: string; from: string };
+  mailFrom: string;
+  seedDemoData: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n') +
+        '\nSee the "Configuration" section of README.md.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Turns an environment into a Config, or throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // Empty strings mean "unset": `FOO= lectio serve` should fall back to the default, not fail.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? 'environment');
+        const got = cleaned[variable];
+        return { variable, message: got === undefined ? issue.message : `${issue.message} (got "${got}")` };
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: { variable: string; message: string }[] = [];
+  const isProduction = e.NODE_ENV === 'production';
+  const dataDir = path.resolve(cwd, e.LECTIO_DATA_DIR);
+  const embedded = !e.DATABASE_URL;
+
+  if (e.DATABASE_REPLICA_URLS?.length && !e.DATABASE_URL) {
+    problems.push({ variable: 'DATABASE_REPLICA_URLS', message: 'needs DATABASE_URL (the primary) as well' });
+  }
+  const queueBackend = e.QUEUE_BACKEND === 'auto' ? (e.REDIS_URL ? 'bullmq' : 'embedded') : e.QUEUE_BACKEND;
+  if (queueBackend === 'bullmq' && !e.REDIS_URL) {
+    problems.push({ variable: 'QUEUE_BACKEND', message: 'bullmq needs REDIS_URL' });
+  }
+  const storageBackend = e.STORAGE_BACKEND === 'auto' ? (e.S3_ENDPOINT ? 's3' : 'local') : e.STORAGE_BACKEND;
+  if (isProduction && !e.APP_SECRET) {
+    problems.push({ variable: 'APP_SECRET', message: 'is required when NODE_ENV=production' });
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  // Embedded mode is a single-user demo on a laptop: keep it off the network unless asked.
+  const host = e.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    embedded,
+    http: {
+      host,
+      port: e.PORT,
+      publicUrl: (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/$/, ''),
+      corsOrigins: e.CORS_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
+      rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000 },
+    },
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    appSecret: e.APP_SECRET,
+    database: e.DATABASE_URL
+      ? {
+          backend: 'postgres',
+          url: e.DATABASE_URL,
+          replicaUrls: e.DATABASE_REPLICA_URLS ?? [],
+          poolMax: e.DATABASE_POOL_MAX,
+        }
+      : { backend: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    cache: e.REDIS_URL ? { backend: 'redis', url: e.REDIS_URL } : { backend: 'memory' },
+    queue: {
+      backend: queueBackend,
+      redisUrl: e.REDIS_URL,
+      concurrency: { video: e.QUEUE_VIDEO_CONCURRENCY, default: e.QUEUE_DEFAULT_CONCURRENCY },
+      leaseMs: e.JOB_LEASE_SECONDS * 1000,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    },
+    storage:
+      storageBackend === 's3'
+        ? {
+            backend: 's3',
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            // Self-hosted S3 servers (MinIO, s3rver) want path-style; AWS prefers virtual hosts.
+            forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),
+            bucketPrefix: e.S3_BUCKET_PREFIX,
+          }
+        : { backend: 'local', root: path.join(dataDir, 'storage') },
+    mail: e.SMTP_URL ? { backend: 'smtp', url: e.SMTP_URL, from: e.MAIL_FROM } : { backend: 'outbox' },
+    mailFrom: e.MAIL_FROM,
+    seedDemoData: e.SEED_DEMO_DATA ?? (!isProduction && embedded),
+  };
+}

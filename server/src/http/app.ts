@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import type { Logger } from '../platform/telemetry/logger.js';
+import type { CachePort } from '../platform/cache/port.js';
+import { errorBody, registerErrorHandling } from './errors.js';
+import { cacheRateLimitStore } from './rate-limit.js';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  cache: CachePort;
+  /** The built web app (web/dist); served with an SPA fallback when present. */
+  webRoot?: string;
+  /** Each module's routes, registered after the shared plumbing. */
+  routes: FastifyPluginAsync[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default logger type throughout.
+    loggerInstance: options.logger as FastifyBaseLogger,
+    trustProxy: config.http.trustProxy,
+    // Keep a caller's request id (from the load balancer) so one id follows a request end to end.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    bodyLimit: 1024 * 1024,
+    // Slow or stalled clients lose their socket instead of holding it (slowloris).
+    connectionTimeout: 60_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const isHttps = config.http.publicUrl.startsWith('https:');
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // On plain-http local runs this would send the browser to https and break every asset.
+        ...(isHttps ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+
+  await app.register(cors, {
+    // Same-origin needs no CORS; only listed origins (e.g. a separately hosted web app) get it.
+    origin: config.http.corsOrigins.length ? config.http.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.http.rateLimit.max,
+    timeWindow: config.http.rateLimit.windowMs,
+    store: cacheRateLimitStore(options.cache, app.log),
+    // A 429 goes through the error handler, which gives it the standard error shape.
+    errorResponseBuilder: (_request, context) => {
+      const error = new Error(`Rate limit exceeded, retry in ${context.after}`) as Error & { statusCode: number };
+      error.statusCode = 429;
+      return error;
+    },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Lectio API',
+        version: '0.1.0',
+        description: 'Online-course video platform. Every error answers {"error":{"code","message","details"}}.',
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI's own page needs inline styles; the rest of the site keeps the strict policy.
+    transformStaticCSP: (header) => header,
+  });
+  app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+
+  for (const plugin of options.routes) await app.register(plugin);
+
+  const serveWeb = Boolean(options.webRoot && existsSync(path.join(options.webRoot, 'index.html')));
+  if (serveWeb && options.webRoot) await registerWebApp(app, options.webRoot);
+  registerNotFound(app, serveWeb);
+  return app;
+}
+
+/**
+ * Serves the built React app: hashed assets cached for a year, index.html never cached, and every
+ * other GET that wants HTML answered with index.html so client-side routes survive a reload.
+ */
+async function registerWebApp(app: FastifyInstance, webRoot: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: webRoot,
+    wildcard: false,
+    index: false,
+    setHeaders: (res, filePath) => {
+      res.setHeader(
+        'cache-control',
+        filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+}
+
+const NON_PAGE_PREFIXES = ['/api/', '/health/', '/storage/', '/media/', '/docs', '/openapi.json'];
+
+function registerNotFound(app: FastifyInstance, serveWeb: boolean): void {
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0] ?? '/';
+    const wantsHtml = (request.headers.accept ?? '').includes('text/html');
+    const isPage = request.method === 'GET' && wantsHtml && !NON_PAGE_PREFIXES.some((p) => pathname.startsWith(p));
+    if (serveWeb && isPage) {
+      reply.header('cache-control', 'no-cache');
+      return reply.sendFile('index.html');
+    }
+    return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${pathname}`));
+  });
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { MemoryCache } from './memory.js';
+import type { CachePort } from './port.js';
+import { RedisCache } from './redis.js';
+
+type MakeCache = () => Promise<CachePort>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Checks written as functions so a deliberately broken adapter can be run through them too. */
+export async function checkTtlExpiry(make: MakeCache): Promise<void> {
+  const cache = await make();
+  try {
+    await cache.set('short', { v: 1 }, 0.3);
+    await cache.set('long', { v: 2 }, 60);
+    if ((await cache.get('short')) === undefined) throw new Error('value gone before its TTL');
+    await sleep(450);
+    if ((await cache.get('short')) !== undefined) throw new Error('value outlived its TTL');
+    if ((await cache.get('long')) === undefined) throw new Error('long-lived value expired early');
+  } finally {
+    await cache.close();
+  }
+}
+
+export async function checkRateLimitWindow(make: MakeCache): Promise<void> {
+  const cache = await make();
+  try {
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) counts.push((await cache.hit('rl:ip', 300)).count);
+    if (counts.join() !== '1,2,3') throw new Error(`hits counted ${counts.join()}`);
+    await sleep(400);
+    const afterWindow = await cache.hit('rl:ip', 300);
+    if (afterWindow.count !== 1) throw new Error(`window did not reset: ${afterWindow.count}`);
+  } finally {
+    await cache.close();
+  }
+}
+
+const backends: [string, MakeCache][] = [
+  ['memory', async () => new MemoryCache()],
+  ['redis', () => RedisCache.open({ url: inject('redisUrl'), namespace: `test:${randomUUID()}:` })],
+];
+
+describe.each(backends)('cache contract [%s]', (_name, make) => {
+  let cache: CachePort;
+  afterEach(async () => {
+    await cache?.close();
+  });
+
+  it('stores JSON values and returns undefined for a missing key', async () => {
+    cache = await make();
+    await cache.set('course:1', { title: '한국어 강의', price: 1000, tags: ['a'] }, 60);
+    expect(await cache.get('course:1')).toEqual({ title: '한국어 강의', price: 1000, tags: ['a'] });
+    expect(await cache.get('course:missing')).toBeUndefined();
+  });
+
+  it('expires values after their TTL', () => checkTtlExpiry(make));
+
+  it('deletes by key and by prefix, leaving other keys', async () => {
+    cache = await make();
+    await cache.set('course:list:1', 1, 60);
+    await cache.set('course:list:2', 2, 60);
+    await cache.set('course:detail:1', 3, 60);
+    await cache.set('course:list*odd', 4, 60);
+    await cache.delete('course:detail:1');
+    expect(await cache.get('course:detail:1')).toBeUndefined();
+    expect(await cache.deleteByPrefix('course:list:')).toBe(2);
+    expect(await cache.get('course:list:1')).toBeUndefined();
+    // A glob character in a key must not widen the prefix match.
+    expect(await cache.get('course:list*odd')).toBe(4);
+  });
+
+  it('counts with increment and keeps the TTL from the first increment', async () => {
+    cache = await make();
+    expect(await cache.increment('views', 1, 0.3)).toBe(1);
+    expect(await cache.increment('views', 5, 60)).toBe(6);
+    await sleep(450);
+    expect(await cache.increment('views')).toBe(1);
+  });
+
+  it('keeps hashes: set, increment, read all, delete fields', async () => {
+    cache = await make();
+    await cache.hashSet('progress:u1', { 'lesson:1': '30', 'lesson:2': '10' }, 60);
+    expect(await cache.hashIncrement('progress:u1', 'lesson:1', 10)).toBe(40);
+    expect(await cache.hashGetAll('progress:u1')).toEqual({ 'lesson:1': '40', 'lesson:2': '10' });
+    await cache.hashDelete('progress:u1', 'lesson:2');
+    expect(await cache.hashGetAll('progress:u1')).toEqual({ 'lesson:1': '40' });
+    expect(await cache.hashGetAll('progress:none')).toEqual({});
+  });
+
+  it('keeps sets: add is idempotent and pop removes what it returns', async () => {
+    cache = await make();
+    await cache.setAdd('dirty', 'a', 'b', 'c', 'a');
+    const first = await cache.setPop('dirty', 2);
+    const rest = await cache.setPop('dirty', 10);
+    expect(first).toHaveLength(2);
+    expect([...first, ...rest].sort()).toEqual(['a', 'b', 'c']);
+    expect(await cache.setPop('dirty', 10)).toEqual([]);
+  });
+
+  it('counts rate-limit hits per window and resets after it', () => checkRateLimitWindow(make));
+
+  it('reports time left in the rate-limit window', async () => {
+    cache = await make();
+    const first = await cache.hit('rl:acct', 10_000);
+    expect(first.resetInMs).toBeGreaterThan(9_000);
+    expect(first.resetInMs).toBeLessThanOrEqual(10_000);
+  });
+
+  it('answers ping', async () => {
+    cache = await make();
+    await expect(cache.ping()).resolves.toBeUndefined();
+  });
+});
+
+/** A cache that stores everything forever: what a TTL bug looks like. */
+class TtlIgnoringCache extends MemoryCache {
+  override async set(key: string, value: unknown): Promise<void> {
+    return super.set(key, value, 1e9);
+  }
+  override async hit(key: string): Promise<{ count: number; resetInMs: number }> {
+    return super.hit(key, 1e9);
+  }
+}
+
+describe('a broken cache adapter fails the contract', () => {
+  it('an adapter ignoring TTLs fails the expiry and rate-limit checks', async () => {
+    await expect(checkTtlExpiry(async () => new TtlIgnoringCache())).rejects.toThrow('outlived');
+    await expect(checkRateLimitWindow(async () => new TtlIgnoringCache())).rejects.toThrow('did not reset');
+  });
+});

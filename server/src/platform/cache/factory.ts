@@ -1,0 +1,13 @@
+import type { Config } from '../../config.js';
+import { MemoryCache } from './memory.js';
+import type { CachePort } from './port.js';
+import { RedisCache } from './redis.js';
+
+/** The one place that picks the cache backend. */
+export async function createCache(
+  config: Config['cache'],
+  options: { namespace?: string } = {},
+): Promise<CachePort> {
+  if (config.backend === 'redis') return RedisCache.open({ url: config.url, namespace: options.namespace });
+  return new MemoryCache();
+}

@@ -1,0 +1,32 @@
+export interface RateLimitHit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** Milliseconds until the window resets. */
+  resetInMs: number;
+}
+
+/**
+ * Values are JSON. Keys are namespaced by the adapter, so callers use short keys like
+ * `course:list:page:1`.
+ */
+export interface CachePort {
+  readonly backend: 'memory' | 'redis';
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  delete(...keys: string[]): Promise<void>;
+  /** Deletes every key starting with the prefix; returns how many were removed. */
+  deleteByPrefix(prefix: string): Promise<number>;
+  /** Adds to a counter, creating it at 0; the TTL is set when the counter is created. */
+  increment(key: string, by?: number, ttlSeconds?: number): Promise<number>;
+  hashSet(key: string, fields: Record<string, string>, ttlSeconds?: number): Promise<void>;
+  hashGetAll(key: string): Promise<Record<string, string>>;
+  hashIncrement(key: string, field: string, by: number): Promise<number>;
+  hashDelete(key: string, ...fields: string[]): Promise<void>;
+  setAdd(key: string, ...members: string[]): Promise<void>;
+  /** Removes and returns up to `count` members. */
+  setPop(key: string, count: number): Promise<string[]>;
+  /** A fixed-window hit counter for rate limits, shared by every instance using this cache. */
+  hit(key: string, windowMs: number): Promise<RateLimitHit>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import type { DatabasePort, Db } from './port.js';
+import * as schema from './schema.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+
+/**
+ * PostgreSQL in WebAssembly, files under the data directory. One process may hold the directory:
+ * a second opener would corrupt it, so opening takes an exclusive lock first.
+ */
+export async function openPglite(dataDir: string, opts: { lockPurpose: string }): Promise<DatabasePort> {
+  await mkdir(dataDir, { recursive: true });
+  const lock: DataDirLock = await acquireDataDirLock(dataDir, opts.lockPurpose);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    backend: 'pglite',
+    db,
+    primary: db,
+    async ping() {
+      await client.query('select 1');
+    },
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+/** An in-memory PGlite for tests that need a throwaway database. */
+export async function openMemoryPglite(): Promise<DatabasePort> {
+  const client = await PGlite.create();
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    backend: 'pglite',
+    db,
+    primary: db,
+    async ping() {
+      await client.query('select 1');
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
