@@ -54,6 +54,10 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(1, 500).default(10),
 
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected 1-40 letters, digits, - or _' })
+    .default('lectio'),
   QUEUE_BACKEND: z.enum(['auto', 'embedded', 'bullmq']).default('auto'),
   QUEUE_VIDEO_CONCURRENCY: int(0, 64).default(1),
   QUEUE_DEFAULT_CONCURRENCY: int(0, 64).default(4),
@@ -103,10 +107,12 @@ export interface Config {
   database:
     | { backend: 'pglite'; dataDir: string }
     | { backend: 'postgres'; url: string; replicaUrls: string[]; poolMax: number };
-  cache: { backend: 'memory' } | { backend: 'redis'; url: string };
+  cache: { backend: 'memory' } | { backend: 'redis'; url: string; prefix: string };
   queue: {
     backend: 'embedded' | 'bullmq';
     redisUrl: string | undefined;
+    /** Namespace of the queue's Redis keys, so deployments (or test runs) can share one Redis. */
+    redisPrefix: string;
     concurrency: { video: number; default: number };
     leaseMs: number;
     shutdownTimeoutMs: number;
@@ -198,10 +204,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
           poolMax: e.DATABASE_POOL_MAX,
         }
       : { backend: 'pglite', dataDir: path.join(dataDir, 'pglite') },
-    cache: e.REDIS_URL ? { backend: 'redis', url: e.REDIS_URL } : { backend: 'memory' },
+    cache: e.REDIS_URL ? { backend: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { backend: 'memory' },
     queue: {
       backend: queueBackend,
       redisUrl: e.REDIS_URL,
+      redisPrefix: e.REDIS_PREFIX,
       concurrency: { video: e.QUEUE_VIDEO_CONCURRENCY, default: e.QUEUE_DEFAULT_CONCURRENCY },
       leaseMs: e.JOB_LEASE_SECONDS * 1000,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,

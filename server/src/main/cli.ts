@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { buildServices, closePlatform, openPlatform } from '../container.js';
+import { DemoDataRefusedError, seedDemoData } from '../modules/system/seed.js';
+import { USER_ROLES, UserInputError, type UserRole } from '../modules/users/service.js';
+import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
+import { migrate } from '../platform/db/migrate.js';
+import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
+import { serve } from './serve.js';
+
+/** The one place that reads the process environment. */
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+async function withPlatform<T>(purpose: string, run: (p: Awaited<ReturnType<typeof openPlatform>>) => Promise<T>) {
+  const platform = await openPlatform(config(), purpose);
+  try {
+    return await run(platform);
+  } finally {
+    await closePlatform(platform);
+  }
+}
+
+function readPassword(): string {
+  const fromEnv = process.env.LECTIO_PASSWORD;
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY) {
+    throw new UserInputError(
+      'invalid_password',
+      'Give the password on standard input (echo ... | lectio create-user ...) or in LECTIO_PASSWORD; never on the command line.',
+    );
+  }
+  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+}
+
+const program = new Command('lectio').description('Lectio: run and manage the platform').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the platform: API + worker + web in one process by default')
+  .option('--api', 'run the HTTP API (and web app) only')
+  .option('--worker', 'run background workers only')
+  .addOption(
+    new Option('--queues <names>', 'worker queues, comma separated').argParser((value): QueueName[] => {
+      const names = value.split(',').map((s) => s.trim());
+      const bad = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+      if (bad.length) throw new InvalidArgumentError(`unknown queue(s) ${bad.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
+      return names as QueueName[];
+    }),
+  )
+  .action(async (opts: { api?: boolean; worker?: boolean; queues?: QueueName[] }) => {
+    const both = !opts.api && !opts.worker;
+    const cfg = config();
+    const server = await serve(cfg, { api: both || Boolean(opts.api), worker: both || Boolean(opts.worker), queues: opts.queues });
+    if (server.url) {
+      process.stdout.write(`\nLectio is running at ${server.url}\n`);
+      if (cfg.embedded) process.stdout.write(`Embedded mode: data in ${cfg.dataDir}\n`);
+    }
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) process.exit(130);
+      const timer = setTimeout(() => process.exit(1), cfg.queue.shutdownTimeoutMs + 5_000);
+      timer.unref();
+      server.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(`error while stopping after ${signal}:`, error);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    await withPlatform('lectio migrate', async (platform) => {
+      const { applied } = await migrate(platform.database.primary);
+      console.log(applied.length ? `Applied ${applied.length} migration(s).` : 'The database is up to date.');
+    });
+  });
+
+program
+  .command('seed')
+  .description('create the demo users (embedded/development only)')
+  .action(async () => {
+    await withPlatform('lectio seed', async (platform) => {
+      await migrate(platform.database.primary);
+      const created = await seedDemoData({ users: buildServices(platform).users, isProduction: platform.config.isProduction });
+      console.log(created.length ? `Created ${created.join(', ')}.` : 'Demo users already exist.');
+    });
+  });
+
+program
+  .command('create-user')
+  .description('create a user; the password comes from standard input or LECTIO_PASSWORD')
+  .requiredOption('--email <email>', 'email address')
+  .addOption(new Option('--role <role>', 'role').choices(USER_ROLES).default('student'))
+  .option('--name <displayName>', 'display name (defaults to the part of the email before @)')
+  .addOption(new Option('--locale <locale>', 'preferred language').choices(['ko', 'en']).default('ko'))
+  .action(async (opts: { email: string; role: UserRole; name?: string; locale: 'ko' | 'en' }) => {
+    const password = readPassword();
+    await withPlatform('lectio create-user', async (platform) => {
+      await migrate(platform.database.primary);
+      const user = await buildServices(platform).users.createUser({
+        email: opts.email,
+        password,
+        displayName: opts.name ?? opts.email.split('@')[0] ?? opts.email,
+        role: opts.role,
+        locale: opts.locale,
+      });
+      console.log(`Created ${user.role} ${user.email} (${user.id}).`);
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DataDirBusyError ||
+    error instanceof UserInputError ||
+    error instanceof DemoDataRefusedError
+  ) {
+    console.error(`lectio: ${error.message}`);
+    process.exit(error instanceof UserInputError ? 1 : 78);
+  }
+  console.error(error);
+  process.exit(1);
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import {
+  buildHttpApp,
+  buildServices,
+  closePlatform,
+  jobRegistrations,
+  openPlatform,
+  type Services,
+} from '../container.js';
+import { seedDemoData } from '../modules/system/seed.js';
+import { migrate } from '../platform/db/migrate.js';
+import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
+
+export interface ServeOptions {
+  api: boolean;
+  worker: boolean;
+  /** Which queues this worker takes; all by default (e.g. `video` on a big transcoding machine). */
+  queues?: QueueName[];
+}
+
+export interface RunningServer {
+  url: string | undefined;
+  /** The live services, for in-process callers such as tests. */
+  services: Services;
+  stop(): Promise<void>;
+}
+
+/** Starts the API, the worker, or both in one process (the embedded all-in-one). */
+export async function serve(config: Config, options: ServeOptions): Promise<RunningServer> {
+  const role = options.api && options.worker ? 'all-in-one' : options.api ? 'api' : 'worker';
+  const platform = await openPlatform(config, `lectio serve (${role})`);
+  const { log } = platform;
+  let app: FastifyInstance | undefined;
+  let services: Services;
+  try {
+    const { applied } = await migrate(platform.database.primary);
+    if (applied.length) log.info({ applied: applied.length }, 'database migrated');
+
+    services = buildServices(platform);
+    if (options.api && config.seedDemoData) {
+      // Only a brand-new install gets demo users; deleting them later keeps them deleted.
+      if ((await services.users.count()) === 0) {
+        const created = await seedDemoData({ users: services.users, isProduction: config.isProduction });
+        log.info({ users: created }, 'demo data seeded');
+      }
+    }
+    await platform.storage.ensureBuckets().catch((error: unknown) => {
+      log.warn({ err: error }, 'object storage is not reachable yet; uploads will fail until it is');
+    });
+
+    if (options.worker) {
+      const queues = (options.queues ?? [...QUEUE_NAMES]).filter((q) => config.queue.concurrency[q] > 0);
+      await platform.queue.startWorkers(jobRegistrations(platform), {
+        queues,
+        concurrency: config.queue.concurrency,
+      });
+      log.info({ queues, backend: platform.queue.backend }, 'worker started');
+    }
+    if (options.api) {
+      app = await buildHttpApp(platform, services);
+      await app.listen({ host: config.http.host, port: config.http.port });
+    }
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await platform.queue.stopWorkers().catch(() => undefined);
+    await closePlatform(platform);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: app ? config.http.publicUrl : undefined,
+    services,
+    stop() {
+      stopping ??= (async () => {
+        log.info('shutting down: no new requests or jobs; finishing what is in flight');
+        await app?.close();
+        await platform.queue.stopWorkers();
+        await closePlatform(platform);
+      })();
+      return stopping;
+    },
+  };
+}

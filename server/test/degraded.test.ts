@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrivateRedis, type PrivateRedis } from './support/private-services.js';
+import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
+
+type Readiness = { status: string; checks: Record<string, { status: string; backend: string }> };
+
+async function readiness(url: string): Promise<{ http: number; body: Readiness }> {
+  const res = await fetch(`${url}/health/ready`);
+  return { http: res.status, body: (await res.json()) as Readiness };
+}
+
+// Stops and starts a Redis of its own; the machine's shared Redis is never touched.
+describe('Redis outage [private redis]', () => {
+  let redis: PrivateRedis;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    server = await startTestServer({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  it('goes degraded naming the cache while pages are still served, then recovers without a restart', async () => {
+    expect((await readiness(server.url)).body.status).toBe('ok');
+
+    await redis.stop();
+    const degraded = await waitUntil(async () => {
+      const r = await readiness(server.url);
+      return r.body.status === 'degraded' ? r : undefined;
+    }, 'degraded readiness');
+    // 200, not 503: the load balancer must keep the instance while the database serves.
+    expect(degraded.http).toBe(200);
+    expect(degraded.body.checks.cache).toMatchObject({ backend: 'redis', status: 'down' });
+    expect(degraded.body.checks.database?.status).toBe('up');
+
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const api = await fetch(`${server.url}/api/v1/dev/mailbox`);
+    // Rate limiting falls back to this instance's memory rather than failing the request.
+    expect(api.status).toBe(200);
+
+    await redis.start();
+    const recovered = await waitUntil(async () => {
+      const r = await readiness(server.url);
+      return r.body.status === 'ok' ? r : undefined;
+    }, 'readiness to recover', 30_000);
+    expect(recovered.body.checks.cache?.status).toBe('up');
+    expect(recovered.body.checks.queue?.status).toBe('up');
+  });
+});
