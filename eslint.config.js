@@ -4,7 +4,16 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'e2e/artifacts/**', 'web/src/api/schema.d.ts', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'data/**',
+      'e2e/artifacts/**',
+      'web/src/api/schema.d.ts',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,7 +30,17 @@ export default tseslint.config(
   },
   {
     // The entry point and tooling are where the environment is read.
-    files: ['server/src/main/cli.ts', 'server/test/**', 'scripts/**', 'e2e/**', 'bench/**', '**/*.config.*', 'web/scripts/**', '**/*.test.ts', '**/testing/**'],
+    files: [
+      'server/src/main/cli.ts',
+      'server/test/**',
+      'scripts/**',
+      'e2e/**',
+      'bench/**',
+      '**/*.config.*',
+      'web/scripts/**',
+      '**/*.test.ts',
+      '**/testing/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
@@ -32,7 +51,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['fastify', '@fastify/*', 'bullmq', 'ioredis', 'pg', '@aws-sdk/*', 'stripe', 'nodemailer'], message: 'Services receive ports; they do not import drivers or frameworks.' },
+            {
+              group: ['fastify', '@fastify/*', 'bullmq', 'ioredis', 'pg', '@aws-sdk/*', 'stripe', 'nodemailer'],
+              message: 'Services receive ports; they do not import drivers or frameworks.',
+            },
           ],
         },
       ],

@@ -58,5 +58,7 @@ if (process.getuid?.() === 0 && has('apt-get')) {
   // The Debian postgresql package starts a cluster we do not use: the tests run their own.
   process.exit(0);
 }
-console.error(`Missing system packages for "${purpose}": ${missing.join(', ')}.\nInstall them with:\n  sudo ${install}`);
+console.error(
+  `Missing system packages for "${purpose}": ${missing.join(', ')}.\nInstall them with:\n  sudo ${install}`,
+);
 process.exit(1);

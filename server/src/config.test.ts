@@ -37,7 +37,10 @@ describe('loadConfig', () => {
     );
     expect(config.embedded).toBe(false);
     expect(config.http.host).toBe('0.0.0.0');
-    expect(config.database).toMatchObject({ backend: 'postgres', replicaUrls: ['postgres://r1/lectio', 'postgres://r2/lectio'] });
+    expect(config.database).toMatchObject({
+      backend: 'postgres',
+      replicaUrls: ['postgres://r1/lectio', 'postgres://r2/lectio'],
+    });
     expect(config.cache.backend).toBe('redis');
     expect(config.queue.backend).toBe('bullmq');
     expect(config.storage).toMatchObject({ backend: 's3', forcePathStyle: true, bucketPrefix: 'lectio-' });

@@ -15,7 +15,13 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function lectio(args: string[], env: Record<string, string>, input?: string) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), input, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 // Each command boots PGlite (a few seconds of WebAssembly start-up), so these tests are slow by nature.
@@ -43,11 +49,18 @@ describe('lectio CLI [embedded]', { timeout: 240_000 }, () => {
     expect(migrated.stdout).toMatch(/Applied \d+ migration/);
     expect(lectio(['migrate'], { LECTIO_DATA_DIR: dataDir }).stdout).toContain('up to date');
 
-    const created = lectio(['create-user', '--email', 'teacher@example.com', '--role', 'instructor'], { LECTIO_DATA_DIR: dataDir }, 'a long enough password\n');
+    const created = lectio(
+      ['create-user', '--email', 'teacher@example.com', '--role', 'instructor'],
+      { LECTIO_DATA_DIR: dataDir },
+      'a long enough password\n',
+    );
     expect(created.status).toBe(0);
     expect(created.stdout).toMatch(/Created instructor teacher@example.com/);
 
-    const again = lectio(['create-user', '--email', 'TEACHER@example.com'], { LECTIO_DATA_DIR: dataDir, LECTIO_PASSWORD: 'another long password' });
+    const again = lectio(['create-user', '--email', 'TEACHER@example.com'], {
+      LECTIO_DATA_DIR: dataDir,
+      LECTIO_PASSWORD: 'another long password',
+    });
     expect(again.status).not.toBe(0);
     expect(again.stderr).toContain('already exists');
 
@@ -55,7 +68,11 @@ describe('lectio CLI [embedded]', { timeout: 240_000 }, () => {
     expect(weak.status).not.toBe(0);
     expect(weak.stderr).toContain('at least 10 characters');
 
-    const badRole = lectio(['create-user', '--email', 'x@example.com', '--role', 'king'], { LECTIO_DATA_DIR: dataDir }, 'a long enough password\n');
+    const badRole = lectio(
+      ['create-user', '--email', 'x@example.com', '--role', 'king'],
+      { LECTIO_DATA_DIR: dataDir },
+      'a long enough password\n',
+    );
     expect(badRole.status).not.toBe(0);
     expect(badRole.stderr).toMatch(/role/);
   });
@@ -75,7 +92,11 @@ describe('lectio CLI [embedded]', { timeout: 240_000 }, () => {
       stdio: 'ignore',
     });
     try {
-      await waitUntil(async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok ? true : undefined), 'server', 60_000);
+      await waitUntil(
+        async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok ? true : undefined),
+        'server',
+        60_000,
+      );
       const result = lectio(['migrate'], { LECTIO_DATA_DIR: dataDir });
       expect(result.status).not.toBe(0);
       expect(result.stderr).toContain(`in use by another Lectio process (pid ${server.pid}`);

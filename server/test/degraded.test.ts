@@ -43,10 +43,14 @@ describe('Redis outage [private redis]', () => {
     expect(api.status).toBe(200);
 
     await redis.start();
-    const recovered = await waitUntil(async () => {
-      const r = await readiness(server.url);
-      return r.body.status === 'ok' ? r : undefined;
-    }, 'readiness to recover', 30_000);
+    const recovered = await waitUntil(
+      async () => {
+        const r = await readiness(server.url);
+        return r.body.status === 'ok' ? r : undefined;
+      },
+      'readiness to recover',
+      30_000,
+    );
     expect(recovered.body.checks.cache?.status).toBe('up');
     expect(recovered.body.checks.queue?.status).toBe('up');
   });

@@ -109,9 +109,14 @@ describe.each(matrix)('Lectio server [%s]', (_name, backends) => {
   });
 
   it('publishes an OpenAPI 3 document and interactive docs', async () => {
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/api/v1/dev/mailbox']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/health/live', '/health/ready', '/api/v1/dev/mailbox']),
+    );
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/storage'))).toBe(false);
     const docs = await fetch(`${server.url}/docs/`);
     expect(docs.status).toBe(200);
@@ -133,13 +138,19 @@ describe.each(matrix)('Lectio server [%s]', (_name, backends) => {
   });
 
   it('seeds the demo users on a new install', async () => {
-    expect(await server.services.users.findByEmail('instructor@lectio.localhost')).toMatchObject({ role: 'instructor' });
+    expect(await server.services.users.findByEmail('instructor@lectio.localhost')).toMatchObject({
+      role: 'instructor',
+    });
   });
 });
 
 describe('Lectio server [production mode]', () => {
   it('has no dev mailbox and no demo users in production', async () => {
-    const server = await startTestServer({ NODE_ENV: 'production', APP_SECRET: 'p'.repeat(40), SEED_DEMO_DATA: 'false' });
+    const server = await startTestServer({
+      NODE_ENV: 'production',
+      APP_SECRET: 'p'.repeat(40),
+      SEED_DEMO_DATA: 'false',
+    });
     try {
       const res = await fetch(`${server.url}/api/v1/dev/mailbox`);
       expect(res.status).toBe(404);

@@ -33,7 +33,6 @@ export interface AppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
-
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify({
@@ -46,9 +45,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    // Slow or stalled clients lose their socket instead of holding it (slowloris).
+    // A stalled client loses its socket after a minute of silence (slowloris); a slow but moving
+    // one may take longer overall, since a large upload part on a poor line needs minutes.
     connectionTimeout: 60_000,
-    requestTimeout: 60_000,
+    requestTimeout: 15 * 60_000,
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false } },

@@ -37,7 +37,10 @@ const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string; cause?: unknown };
   if (e?.code && DATABASE_DOWN_CODES.has(e.code)) return true;
-  if (typeof e?.message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(e.message)) {
+  if (
+    typeof e?.message === 'string' &&
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e.message)
+  ) {
     return true;
   }
   return e?.cause !== undefined && e.cause !== error && isDatabaseUnavailable(e.cause);

@@ -11,7 +11,10 @@ export interface RateLimitLog {
  * cache fails the count moves to this instance's memory: limits loosen to per-instance instead of
  * vanishing, and nobody is locked out because Redis blinked.
  */
-export function cacheRateLimitStore(cache: CachePort, log: RateLimitLog): new (options: FastifyRateLimitOptions) => FastifyRateLimitStore {
+export function cacheRateLimitStore(
+  cache: CachePort,
+  log: RateLimitLog,
+): new (options: FastifyRateLimitOptions) => FastifyRateLimitStore {
   const fallback = new MemoryCache();
 
   class CacheRateLimitStore implements FastifyRateLimitStore {
@@ -20,7 +23,11 @@ export function cacheRateLimitStore(cache: CachePort, log: RateLimitLog): new (o
       private readonly scope = 'global',
     ) {}
 
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number,
+    ): void {
       const scopedKey = `ratelimit:${this.scope}:${key}`;
       cache
         .hit(scopedKey, timeWindow)

@@ -46,14 +46,19 @@ program
     new Option('--queues <names>', 'worker queues, comma separated').argParser((value): QueueName[] => {
       const names = value.split(',').map((s) => s.trim());
       const bad = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
-      if (bad.length) throw new InvalidArgumentError(`unknown queue(s) ${bad.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
+      if (bad.length)
+        throw new InvalidArgumentError(`unknown queue(s) ${bad.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
       return names as QueueName[];
     }),
   )
   .action(async (opts: { api?: boolean; worker?: boolean; queues?: QueueName[] }) => {
     const both = !opts.api && !opts.worker;
     const cfg = config();
-    const server = await serve(cfg, { api: both || Boolean(opts.api), worker: both || Boolean(opts.worker), queues: opts.queues });
+    const server = await serve(cfg, {
+      api: both || Boolean(opts.api),
+      worker: both || Boolean(opts.worker),
+      queues: opts.queues,
+    });
     if (server.url) {
       process.stdout.write(`\nLectio is running at ${server.url}\n`);
       if (cfg.embedded) process.stdout.write(`Embedded mode: data in ${cfg.dataDir}\n`);
@@ -92,7 +97,10 @@ program
   .action(async () => {
     await withPlatform('lectio seed', async (platform) => {
       await migrate(platform.database.primary);
-      const created = await seedDemoData({ users: buildServices(platform).users, isProduction: platform.config.isProduction });
+      const created = await seedDemoData({
+        users: buildServices(platform).users,
+        isProduction: platform.config.isProduction,
+      });
       console.log(created.length ? `Created ${created.join(', ')}.` : 'Demo users already exist.');
     });
   });

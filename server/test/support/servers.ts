@@ -18,7 +18,10 @@ export interface TestServer {
  * Starts Lectio in this process (API + worker) on a free loopback port with a temporary data
  * directory. `env` switches backends exactly as the environment would in production.
  */
-export async function startTestServer(env: Record<string, string> = {}, mode = { api: true, worker: true }): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  mode = { api: true, worker: true },
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lectio-data-'));
   const port = await freePort();
   const config = loadConfig({

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { HealthService, type HealthCheckTarget } from './service.js';
 
-const up = (name: string, critical = false): HealthCheckTarget => ({ name, backend: 'x', critical, ping: async () => {} });
+const up = (name: string, critical = false): HealthCheckTarget => ({
+  name,
+  backend: 'x',
+  critical,
+  ping: async () => {},
+});
 const down = (name: string, critical = false): HealthCheckTarget => ({
   name,
   backend: 'x',

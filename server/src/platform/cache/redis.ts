@@ -87,10 +87,7 @@ export class RedisCache implements CachePort {
 
   async increment(key: string, by = 1, ttlSeconds?: number): Promise<number> {
     const full = this.k(key);
-    const [[, value]] = (await this.redis
-      .multi()
-      .incrby(full, by)
-      .exec()) as [[Error | null, number]];
+    const [[, value]] = (await this.redis.multi().incrby(full, by).exec()) as [[Error | null, number]];
     if (ttlSeconds !== undefined && value === by) await this.redis.pexpire(full, Math.round(ttlSeconds * 1000), 'NX');
     return value;
   }
@@ -125,12 +122,11 @@ export class RedisCache implements CachePort {
   async hit(key: string, windowMs: number): Promise<RateLimitHit> {
     const full = this.k(key);
     // One round trip, atomic: the first hit of a window starts its expiry.
-    const result = (await this.redis
-      .multi()
-      .incr(full)
-      .pexpire(full, windowMs, 'NX')
-      .pttl(full)
-      .exec()) as [[Error | null, number], [Error | null, number], [Error | null, number]];
+    const result = (await this.redis.multi().incr(full).pexpire(full, windowMs, 'NX').pttl(full).exec()) as [
+      [Error | null, number],
+      [Error | null, number],
+      [Error | null, number],
+    ];
     const count = result[0][1];
     const ttl = result[2][1];
     return { count, resetInMs: ttl > 0 ? ttl : windowMs };

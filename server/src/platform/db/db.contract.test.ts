@@ -1,6 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, createTestDatabase, DATABASE_BACKENDS, type TestDatabase } from '../../../test/support/databases.js';
+import {
+  createPostgresDatabase,
+  createTestDatabase,
+  DATABASE_BACKENDS,
+  type TestDatabase,
+} from '../../../test/support/databases.js';
 import { users } from '../../modules/users/schema.js';
 import { migrate } from './migrate.js';
 import { openPostgres } from './postgres.js';

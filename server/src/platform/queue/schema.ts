@@ -14,7 +14,9 @@ export const queueJobs = pgTable(
     payload: jsonb('payload').notNull(),
     /** Lower runs first, as in BullMQ. */
     priority: integer('priority').notNull(),
-    status: text('status', { enum: ['waiting', 'active', 'completed', 'failed'] }).notNull().default('waiting'),
+    status: text('status', { enum: ['waiting', 'active', 'completed', 'failed'] })
+      .notNull()
+      .default('waiting'),
     runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull(),

@@ -26,11 +26,7 @@ export interface StoragePort {
   /** Creates any missing bucket; called once at start-up. */
   ensureBuckets(): Promise<void>;
   presignPut(bucket: BucketName, key: string, options: PresignOptions & { contentType?: string }): Promise<string>;
-  presignGet(
-    bucket: BucketName,
-    key: string,
-    options: PresignOptions & { downloadName?: string },
-  ): Promise<string>;
+  presignGet(bucket: BucketName, key: string, options: PresignOptions & { downloadName?: string }): Promise<string>;
   putObject(
     bucket: BucketName,
     key: string,

@@ -1,0 +1,211 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const ARTIFACTS_DIR = fileURLToPath(new URL('./artifacts/', import.meta.url));
+
+const SERVER_ENTRY = path.join('server', 'dist', 'main', 'cli.js');
+const READY_TIMEOUT_MS = 60_000;
+const READY_POLL_INTERVAL_MS = 200;
+const READY_REQUEST_TIMEOUT_MS = 2_000;
+const STOP_GRACE_MS = 10_000;
+const OUTPUT_LINES_KEPT = 60;
+
+// An external database, Redis or S3 set in the developer's shell would make
+// the test touch real infrastructure; without them Lectio uses its embedded
+// backends inside the throwaway data dir.
+const INHERITED_ENV_DENYLIST = [/^DATABASE_URL$/, /^REDIS_URL$/, /^S3_/];
+
+// Servers whose stop() was never reached (a failing hook, a runner that exits
+// early) must not outlive the run holding ports; only sync work fits in 'exit'.
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
+export interface LectioInstance {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StartLectioOptions {
+  /** Extra environment for the server; wins over the harness defaults except PORT and LECTIO_DATA_DIR. */
+  env?: Record<string, string>;
+}
+
+export async function startLectio(options: StartLectioOptions = {}): Promise<LectioInstance> {
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lectio-e2e-'));
+
+  const child = spawn(process.execPath, [SERVER_ENTRY, 'serve'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...inheritedEnv(),
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      ...options.env,
+      PORT: String(port),
+      LECTIO_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = new OutputTail(OUTPUT_LINES_KEPT);
+  child.stdout?.on('data', (chunk: Buffer) => output.append('stdout', chunk));
+  child.stderr?.on('data', (chunk: Buffer) => output.append('stderr', chunk));
+  // Without a listener a failed spawn would crash the test runner instead of failing the test.
+  child.once('error', (error) => output.append('stderr', Buffer.from(`spawn failed: ${error.message}\n`)));
+  liveChildren.add(child);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await terminate(child);
+      liveChildren.delete(child);
+      await rm(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  try {
+    await waitUntilReady(url, child, output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, dataDir, stop };
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Absolute path for a test artifact (screenshot, trace), creating the folder on first use. */
+export async function artifactPath(fileName: string): Promise<string> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  return path.join(ARTIFACTS_DIR, fileName);
+}
+
+function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !INHERITED_ENV_DENYLIST.some((pattern) => pattern.test(name))),
+  );
+}
+
+// The port is released before the server binds it, so another process could
+// grab it in between; on a test machine that window is small enough.
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      if (address === null || typeof address === 'string') {
+        probe.close();
+        reject(new Error('could not determine a free TCP port'));
+        return;
+      }
+      probe.close(() => resolve(address.port));
+    });
+  });
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, output: OutputTail): Promise<void> {
+  const readyUrl = `${url}/health/ready`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastProblem = 'no answer yet';
+
+  while (Date.now() < deadline) {
+    // A server that crashed on boot will never become ready: fail fast with its output.
+    if (hasExited(child)) {
+      throw new Error(`Lectio exited before becoming ready (${describeExit(child)})\n${output.format()}`);
+    }
+    try {
+      const response = await fetch(readyUrl, {
+        signal: AbortSignal.timeout(READY_REQUEST_TIMEOUT_MS),
+      });
+      await response.body?.cancel();
+      if (response.status === 200) return;
+      lastProblem = `HTTP ${response.status}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await delay(READY_POLL_INTERVAL_MS);
+  }
+
+  throw new Error(
+    `Lectio did not answer 200 on ${readyUrl} within ${READY_TIMEOUT_MS / 1000}s ` +
+      `(last: ${lastProblem})\n${output.format()}`,
+  );
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const exitedInTime = await Promise.race([exited.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
+  if (!exitedInTime) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function describeExit(child: ChildProcess): string {
+  return child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Keeps the last lines a child printed, for error messages when it misbehaves. */
+class OutputTail {
+  private readonly lines: string[] = [];
+  private readonly partial = { stdout: '', stderr: '' };
+
+  constructor(private readonly capacity: number) {}
+
+  append(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    const text = this.partial[stream] + chunk.toString('utf8');
+    const complete = text.split(/\r?\n/);
+    this.partial[stream] = complete.pop() ?? '';
+    for (const line of complete) this.push(stream, line);
+  }
+
+  format(): string {
+    const pending = (['stdout', 'stderr'] as const)
+      .filter((stream) => this.partial[stream] !== '')
+      .map((stream) => `[${stream}] ${this.partial[stream]}`);
+    const all = [...this.lines, ...pending];
+    return all.length > 0 ? `--- last output of the server ---\n${all.join('\n')}` : '(the server printed nothing)';
+  }
+
+  private push(stream: 'stdout' | 'stderr', line: string): void {
+    this.lines.push(`[${stream}] ${line}`);
+    if (this.lines.length > this.capacity) this.lines.shift();
+  }
+}

@@ -1,0 +1,70 @@
+import { useTranslation } from 'react-i18next';
+import { Link, NavLink, Outlet } from 'react-router';
+import { LanguageSwitch } from './LanguageSwitch';
+import { LogoMark } from './LogoMark';
+
+const navLinkClass =
+  'rounded-md px-2 py-2 text-sm font-medium whitespace-nowrap text-slate-600 sm:px-3 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600';
+
+export function Layout() {
+  const { t } = useTranslation();
+
+  return (
+    <div className="flex min-h-dvh flex-col bg-slate-50 text-slate-900">
+      <a
+        href="#main"
+        className="sr-only rounded-md bg-indigo-700 px-4 py-2 text-white focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50"
+      >
+        {t('app.skipToContent')}
+      </a>
+
+      <header className="border-b border-slate-200 bg-white/90 backdrop-blur">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-3 sm:gap-x-6 sm:px-6">
+          <Link
+            to="/"
+            aria-label={t('app.homeLink')}
+            className="flex items-center gap-2 rounded-md text-xl font-bold tracking-tight text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600"
+          >
+            <LogoMark className="size-8" />
+            <span>Lectio</span>
+          </Link>
+
+          <nav aria-label={t('nav.label')} className="flex-1">
+            <ul className="flex items-center gap-1">
+              <li>
+                <NavLink
+                  to="/"
+                  end
+                  className={({ isActive }) =>
+                    isActive ? `${navLinkClass} bg-slate-100 text-slate-900` : navLinkClass
+                  }
+                >
+                  {t('nav.home')}
+                </NavLink>
+              </li>
+              <li>
+                {/* Served by the API server, not the SPA: force a full page load. */}
+                <a href="/docs" className={navLinkClass}>
+                  {t('nav.apiDocs')}
+                </a>
+              </li>
+            </ul>
+          </nav>
+
+          <LanguageSwitch />
+        </div>
+      </header>
+
+      <main id="main" tabIndex={-1} className="flex-1 focus:outline-none">
+        <Outlet />
+      </main>
+
+      <footer className="border-t border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl flex-col gap-1 px-4 py-6 text-sm text-slate-500 sm:flex-row sm:justify-between sm:px-6">
+          <p>{t('footer.copyright', { year: new Date().getFullYear() })}</p>
+          <p>{t('footer.tagline')}</p>
+        </div>
+      </footer>
+    </div>
+  );
+}
