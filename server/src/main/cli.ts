@@ -97,9 +97,12 @@ program
   .action(async () => {
     await withPlatform('lectio seed', async (platform) => {
       await migrate(platform.database.primary);
+      const services = buildServices(platform);
       const created = await seedDemoData({
-        users: buildServices(platform).users,
+        users: services.users,
+        notifications: services.notifications,
         isProduction: platform.config.isProduction,
+        publicUrl: platform.config.http.publicUrl,
       });
       console.log(created.length ? `Created ${created.join(', ')}.` : 'Demo users already exist.');
     });

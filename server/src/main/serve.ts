@@ -41,7 +41,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     if (options.api && config.seedDemoData) {
       // Only a brand-new install gets demo users; deleting them later keeps them deleted.
       if ((await services.users.count()) === 0) {
-        const created = await seedDemoData({ users: services.users, isProduction: config.isProduction });
+        const created = await seedDemoData({
+          users: services.users,
+          notifications: services.notifications,
+          isProduction: config.isProduction,
+          publicUrl: config.http.publicUrl,
+        });
         log.info({ users: created }, 'demo data seeded');
       }
     }

@@ -1,3 +1,4 @@
+import type { NotificationService } from '../notifications/service.js';
 import { DEMO_USERS } from '../users/demo-users.js';
 import { UserInputError, type UserService } from '../users/service.js';
 
@@ -8,17 +9,43 @@ export class DemoDataRefusedError extends Error {
   }
 }
 
-/** Idempotent: existing demo users are left as they are. Returns the emails created now. */
-export async function seedDemoData(deps: { users: UserService; isProduction: boolean }): Promise<string[]> {
+export interface SeedDependencies {
+  users: UserService;
+  notifications: NotificationService;
+  isProduction: boolean;
+  publicUrl: string;
+}
+
+/**
+ * Idempotent: existing demo users are left as they are. Each new demo user gets a welcome mail
+ * through the queue, so a new install shows the mail path working in the dev mailbox.
+ * Returns the emails created now.
+ */
+export async function seedDemoData(deps: SeedDependencies): Promise<string[]> {
   if (deps.isProduction) throw new DemoDataRefusedError();
   const created: string[] = [];
   for (const demo of DEMO_USERS) {
     try {
       await deps.users.createUser(demo);
-      created.push(demo.email);
     } catch (error) {
-      if (!(error instanceof UserInputError && error.code === 'email_taken')) throw error;
+      if (error instanceof UserInputError && error.code === 'email_taken') continue;
+      throw error;
     }
+    created.push(demo.email);
+    await deps.notifications.sendEmail(
+      {
+        to: [demo.email],
+        subject: 'Lectio에 오신 것을 환영합니다 / Welcome to Lectio',
+        text: [
+          `${demo.displayName}님, 안녕하세요.`,
+          `데모 계정(${demo.role})이 준비되었습니다: ${deps.publicUrl}`,
+          '',
+          `Hello ${demo.displayName},`,
+          `your demo ${demo.role} account is ready: ${deps.publicUrl}`,
+        ].join('\n'),
+      },
+      { dedupeKey: `welcome:${demo.email}` },
+    );
   }
   return created;
 }
