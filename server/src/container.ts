@@ -64,7 +64,7 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
   const database = await createDatabase(config.database, purpose);
   try {
     const cache = await createCache(config.cache);
-    const queue = createQueue(config.queue, { database });
+    const queue = createQueue(config.queue, { database, logger });
     const storage = await createStorage(config.storage, {
       database,
       publicUrl: config.http.publicUrl,
