@@ -10,6 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['server/src/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['**/*.contract.test.ts', '**/node_modules/**'],
           environment: 'node',
@@ -18,6 +19,8 @@ export default defineConfig({
       {
         test: {
           name: 'contract',
+          sequence: { groupOrder: 1 },
+          maxWorkers: 2,
           include: ['server/src/**/*.contract.test.ts'],
           globalSetup: ['server/test/support/global-setup.ts'],
           testTimeout: 30_000,
@@ -27,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 2 },
           include: ['server/test/**/*.test.ts'],
           globalSetup: ['server/test/support/global-setup.ts'],
           testTimeout: 60_000,
@@ -38,6 +42,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 3 },
           include: ['e2e/**/*.e2e.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 120_000,

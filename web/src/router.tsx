@@ -1,5 +1,7 @@
 import { createBrowserRouter } from 'react-router';
 import { Layout } from './components/Layout';
+import { DevMailboxPage } from './pages/DevMailboxPage';
+import { DevMailPage } from './pages/DevMailPage';
 import { HomePage } from './pages/HomePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RouteErrorPage } from './pages/RouteErrorPage';
@@ -16,6 +18,8 @@ export const router = createBrowserRouter([
         errorElement: <RouteErrorPage />,
         children: [
           { index: true, element: <HomePage /> },
+          { path: 'dev/mailbox', element: <DevMailboxPage /> },
+          { path: 'dev/mailbox/:id', element: <DevMailPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet } from 'react-router';
+import { DevMailboxLink } from './DevMailboxLink';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LogoMark } from './LogoMark';
 
@@ -62,7 +63,10 @@ export function Layout() {
       <footer className="border-t border-slate-200 bg-white">
         <div className="mx-auto flex max-w-6xl flex-col gap-1 px-4 py-6 text-sm text-slate-500 sm:flex-row sm:justify-between sm:px-6">
           <p>{t('footer.copyright', { year: new Date().getFullYear() })}</p>
-          <p>{t('footer.tagline')}</p>
+          <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
+            <p>{t('footer.tagline')}</p>
+            <DevMailboxLink className="rounded-sm text-xs text-slate-500 underline decoration-slate-300 underline-offset-4 hover:text-slate-800 hover:decoration-slate-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" />
+          </div>
         </div>
       </footer>
     </div>
