@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, chownSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lectio-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
+    mkdirSync(dir, { recursive: true });
     child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
@@ -80,6 +81,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       proc.once('exit', () => resolve());
       proc.kill('SIGKILL');
     });
+    // Redis keeps nothing we need (no persistence); start() makes the directory again.
+    rmSync(dir, { recursive: true, force: true });
   };
   await start();
   return {

@@ -1,5 +1,15 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+
+const HALF_WRITTEN_GRACE_MS = 5_000;
+
+async function ageMs(file: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(file)).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 export interface DataDirLock {
   release(): Promise<void>;
@@ -52,11 +62,12 @@ export async function acquireDataDirLock(dataDir: string, purpose: string): Prom
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await readHolder(lockPath);
-      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+      if (holder && (holder.pid === process.pid || isAlive(holder.pid))) {
         throw new DataDirBusyError(dataDir, holder);
       }
-      if (holder && holder.pid === process.pid) {
-        throw new DataDirBusyError(dataDir, holder);
+      if (!holder && (await ageMs(lockPath)) < HALF_WRITTEN_GRACE_MS) {
+        // Another process created the file an instant ago and is writing its pid into it now.
+        throw new DataDirBusyError(dataDir, { pid: 0, purpose: 'starting up' });
       }
       // The owner died without cleaning up: the directory is free.
       await rm(lockPath, { force: true });

@@ -19,6 +19,15 @@ export async function openPglite(dataDir: string, opts: { lockPurpose: string })
     await lock.release();
     throw error;
   }
+  return pglitePort(client, () => lock.release());
+}
+
+/** An in-memory PGlite for tests that need a throwaway database. */
+export async function openMemoryPglite(): Promise<DatabasePort> {
+  return pglitePort(await PGlite.create(), async () => {});
+}
+
+function pglitePort(client: PGlite, afterClose: () => Promise<void>): DatabasePort {
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     backend: 'pglite',
@@ -31,25 +40,8 @@ export async function openPglite(dataDir: string, opts: { lockPurpose: string })
       try {
         await client.close();
       } finally {
-        await lock.release();
+        await afterClose();
       }
-    },
-  };
-}
-
-/** An in-memory PGlite for tests that need a throwaway database. */
-export async function openMemoryPglite(): Promise<DatabasePort> {
-  const client = await PGlite.create();
-  const db = drizzle({ client, schema }) as unknown as Db;
-  return {
-    backend: 'pglite',
-    db,
-    primary: db,
-    async ping() {
-      await client.query('select 1');
-    },
-    async close() {
-      await client.close();
     },
   };
 }
