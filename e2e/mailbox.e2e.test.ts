@@ -156,7 +156,8 @@ describe('dev mailbox', () => {
           await footerLink.click();
           await page.waitForURL(/\/dev\/mailbox$/);
 
-          expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(expected.title);
+          // The URL changes before React commits the new page (navigations render in a transition).
+          await page.getByRole('heading', { level: 1, name: expected.title, exact: true }).waitFor();
           await waitForWelcomeMails(page);
 
           const list = page.getByRole('list').filter({ has: page.getByTestId('mail-list-item') });

@@ -62,10 +62,36 @@ describe('loadConfig', () => {
   });
 
   it('requires APP_SECRET in production and keeps demo data out of it', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['APP_SECRET']);
-    const config = loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) });
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['APP_SECRET', 'JWT_SIGNING_KEYS']);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      APP_SECRET: 'x'.repeat(32),
+      JWT_SIGNING_KEYS: `k1:${'y'.repeat(32)}`,
+    });
     expect(config.isProduction).toBe(true);
     expect(config.seedDemoData).toBe(false);
+  });
+
+  it('reads JWT signing keys, the first signing, and refuses short secrets without echoing them', () => {
+    const config = loadConfig({ JWT_SIGNING_KEYS: `new:${'a'.repeat(32)}, old:${'b'.repeat(40)}` });
+    expect(config.auth.signingKeys?.map((k) => k.kid)).toEqual(['new', 'old']);
+    expect(problemsOf({ JWT_SIGNING_KEYS: 'k1:short' })).toEqual(['JWT_SIGNING_KEYS']);
+    expect(() => loadConfig({ JWT_SIGNING_KEYS: 'k1:short' })).not.toThrow(/short"/);
+    expect(problemsOf({ JWT_SIGNING_KEYS: `k1:${'a'.repeat(32)},k1:${'b'.repeat(32)}` })).toEqual(['JWT_SIGNING_KEYS']);
+    expect(problemsOf({ ACCESS_TOKEN_TTL_SECONDS: '3600' })).toEqual(['ACCESS_TOKEN_TTL_SECONDS']);
+    expect(loadConfig({}).auth).toMatchObject({
+      signingKeys: undefined,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlMs: 7 * 86_400_000,
+      refreshReuseGraceMs: 10_000,
+    });
+  });
+
+  it('sends Secure cookies except to plain-http localhost, unless told', () => {
+    expect(loadConfig({}).auth.cookieSecure).toBe(false);
+    expect(loadConfig({ PUBLIC_URL: 'https://lectio.example' }).auth.cookieSecure).toBe(true);
+    expect(loadConfig({ PUBLIC_URL: 'http://lectio.example' }).auth.cookieSecure).toBe(true);
+    expect(loadConfig({ COOKIE_SECURE: 'true' }).auth.cookieSecure).toBe(true);
   });
 
   it('treats an empty variable as unset', () => {

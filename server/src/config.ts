@@ -83,7 +83,36 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
   TRUST_PROXY: bool.default(false),
   SEED_DEMO_DATA: bool.optional(),
+
+  JWT_SIGNING_KEYS: z.string().optional(),
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 900).default(900),
+  REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(7),
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 60).default(10),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { message: 'expected auto, true or false' }).default('auto'),
 });
+
+export interface SigningKey {
+  kid: string;
+  secret: string;
+}
+
+/** "kid:secret,kid2:secret2" → keys, or a message saying what is wrong (never echoing a secret). */
+function parseSigningKeys(value: string): SigningKey[] | string {
+  const keys: SigningKey[] = [];
+  for (const part of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const colon = part.indexOf(':');
+    const kid = colon > 0 ? part.slice(0, colon) : '';
+    const secret = colon > 0 ? part.slice(colon + 1) : '';
+    if (!/^[A-Za-z0-9._-]{1,40}$/.test(kid)) return `expected "kid:secret,…" with kids of 1-40 letters, digits, . _ -`;
+    if (secret.length < 32) return `the secret of key "${kid}" must be at least 32 characters`;
+    if (keys.some((k) => k.kid === kid)) return `key id "${kid}" appears twice`;
+    keys.push({ kid, secret });
+  }
+  return keys.length ? keys : 'expected at least one "kid:secret"';
+}
 
 export const BUCKETS = ['videos-raw', 'videos-processed', 'thumbnails', 'attachments', 'backups'] as const;
 export type BucketName = (typeof BUCKETS)[number];
@@ -131,6 +160,15 @@ export interface Config {
   mail: { backend: 'outbox' } | { backend: 'smtp'; url: string; from: string };
   mailFrom: string;
   seedDemoData: boolean;
+  auth: {
+    /** The first key signs, all verify. Undefined: derive one from the app secret (embedded/dev only). */
+    signingKeys: SigningKey[] | undefined;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlMs: number;
+    /** A refresh token reused within this window is a race between tabs, not a theft. */
+    refreshReuseGraceMs: number;
+    cookieSecure: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -175,11 +213,19 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (isProduction && !e.APP_SECRET) {
     problems.push({ variable: 'APP_SECRET', message: 'is required when NODE_ENV=production' });
   }
+  const signingKeys = e.JWT_SIGNING_KEYS === undefined ? undefined : parseSigningKeys(e.JWT_SIGNING_KEYS);
+  if (typeof signingKeys === 'string') problems.push({ variable: 'JWT_SIGNING_KEYS', message: signingKeys });
+  if (isProduction && !e.JWT_SIGNING_KEYS) {
+    problems.push({ variable: 'JWT_SIGNING_KEYS', message: 'is required when NODE_ENV=production' });
+  }
   if (problems.length) throw new ConfigError(problems);
 
   // Embedded mode is a single-user demo on a laptop: keep it off the network unless asked.
   const host = e.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/$/, '');
+  // Browsers drop Secure cookies on plain http, except that localhost counts as secure for some only.
+  const plainLocalhost = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(publicUrl);
 
   return {
     env: e.NODE_ENV,
@@ -188,7 +234,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     http: {
       host,
       port: e.PORT,
-      publicUrl: (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/$/, ''),
+      publicUrl,
       corsOrigins: e.CORS_ORIGINS,
       trustProxy: e.TRUST_PROXY,
       rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000 },
@@ -229,5 +275,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     mail: e.SMTP_URL ? { backend: 'smtp', url: e.SMTP_URL, from: e.MAIL_FROM } : { backend: 'outbox' },
     mailFrom: e.MAIL_FROM,
     seedDemoData: e.SEED_DEMO_DATA ?? (!isProduction && embedded),
+    auth: {
+      signingKeys: signingKeys as SigningKey[] | undefined,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlMs: e.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+      refreshReuseGraceMs: e.REFRESH_REUSE_GRACE_SECONDS * 1000,
+      cookieSecure: e.COOKIE_SECURE === 'auto' ? !plainLocalhost : e.COOKIE_SECURE === 'true',
+    },
   };
 }

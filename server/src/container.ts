@@ -5,15 +5,29 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { AdminUserService } from './modules/admin/service.js';
+import { AccountCache } from './modules/auth/account-cache.js';
+import { LoginGuard } from './modules/auth/login-guard.js';
+import { PrincipalService } from './modules/auth/principals.js';
+import { AuthRepository } from './modules/auth/repository.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { AuthService } from './modules/auth/service.js';
+import { deriveLocalSigningKey, TokenService } from './modules/auth/tokens.js';
 import { devMailboxRoutes } from './modules/devtools/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { HealthService } from './modules/health/service.js';
 import { ALL_JOB_DECLARATIONS, buildJobRegistrations } from './modules/jobs.js';
+import { ApplicationRepository } from './modules/instructor-applications/repository.js';
+import { InstructorApplicationService } from './modules/instructor-applications/service.js';
 import { NotificationService } from './modules/notifications/service.js';
+import { AccountService } from './modules/users/account-service.js';
 import { UserRepository } from './modules/users/repository.js';
+import { meRoutes } from './modules/users/routes.js';
 import { UserService } from './modules/users/service.js';
 import { createCache } from './platform/cache/factory.js';
 import type { CachePort } from './platform/cache/port.js';
+import { ResilientCounters } from './platform/cache/resilient.js';
 import { createDatabase } from './platform/db/factory.js';
 import type { DatabasePort } from './platform/db/port.js';
 import { createMail } from './platform/mail/factory.js';
@@ -37,6 +51,8 @@ export interface Platform {
   queue: QueuePort;
   storage: StoragePort;
   mail: MailPort;
+  /** APP_SECRET, or the one generated into the data directory. */
+  appSecret: string;
 }
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -65,13 +81,14 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
   try {
     const cache = await createCache(config.cache);
     const queue = createQueue(config.queue, { database, logger });
+    const appSecret = await resolveAppSecret(config);
     const storage = await createStorage(config.storage, {
       database,
       publicUrl: config.http.publicUrl,
-      signingSecret: await resolveAppSecret(config),
+      signingSecret: appSecret,
     });
     const mail = createMail(config.mail, { database, from: config.mailFrom });
-    return { config, log: logger, database, cache, queue, storage, mail };
+    return { config, log: logger, database, cache, queue, storage, mail, appSecret };
   } catch (error) {
     await database.close();
     throw error;
@@ -91,9 +108,37 @@ export async function closePlatform(platform: Platform): Promise<void> {
 
 /** The services, each given only the ports it uses. */
 export function buildServices(platform: Platform) {
-  const { database, queue } = platform;
-  const users = new UserService(new UserRepository(database.db, database.primary));
+  const { config, database, queue, cache, log } = platform;
+  const userRepository = new UserRepository(database.db, database.primary);
+  const authRepository = new AuthRepository(database.primary);
+  const applicationRepository = new ApplicationRepository(database.db, database.primary);
+  const users = new UserService(userRepository);
   const notifications = new NotificationService(queue);
+
+  const tokens = new TokenService(
+    config.auth.signingKeys ?? [deriveLocalSigningKey(platform.appSecret)],
+    config.auth.accessTokenTtlSeconds,
+  );
+  const accountCache = new AccountCache(cache, userRepository, authRepository, log);
+  const loginGuard = new LoginGuard(new ResilientCounters(cache, log));
+  const auth = new AuthService(userRepository, authRepository, tokens, notifications, loginGuard, accountCache, {
+    publicUrl: config.http.publicUrl,
+    refreshTokenTtlMs: config.auth.refreshTokenTtlMs,
+    refreshReuseGraceMs: config.auth.refreshReuseGraceMs,
+  });
+  const principals = new PrincipalService(tokens, accountCache);
+  const accounts = new AccountService(
+    userRepository,
+    authRepository,
+    applicationRepository,
+    accountCache,
+    notifications,
+    {
+      publicUrl: config.http.publicUrl,
+    },
+  );
+  const instructorApplications = new InstructorApplicationService(applicationRepository, userRepository, accountCache);
+  const adminUsers = new AdminUserService(userRepository, authRepository, accountCache);
   const health = new HealthService([
     { name: 'database', backend: database.backend, critical: true, ping: () => database.ping() },
     { name: 'cache', backend: platform.cache.backend, critical: false, ping: () => platform.cache.ping() },
@@ -101,19 +146,31 @@ export function buildServices(platform: Platform) {
     { name: 'storage', backend: platform.storage.backend, critical: false, ping: () => platform.storage.ping() },
     { name: 'mail', backend: platform.mail.backend, critical: false, ping: () => platform.mail.ping() },
   ]);
-  return { users, notifications, health };
+  return { users, notifications, health, tokens, auth, principals, accounts, instructorApplications, adminUsers };
 }
 export type Services = ReturnType<typeof buildServices>;
 
 export async function buildHttpApp(platform: Platform, services: Services): Promise<FastifyInstance> {
   const { config } = platform;
-  const routes: FastifyPluginAsync[] = [healthRoutes(services.health)];
+  const routes: FastifyPluginAsync[] = [
+    healthRoutes(services.health),
+    authRoutes(services.auth, { secure: config.auth.cookieSecure }),
+    meRoutes(services.accounts, services.instructorApplications),
+    adminRoutes(services.adminUsers, services.instructorApplications),
+  ];
   // Demo-only surfaces never exist in production, whatever the backends.
   if (!config.isProduction && platform.mail.backend === 'outbox') {
     routes.push(devMailboxRoutes(new OutboxReader(platform.database.db)));
   }
   if (platform.storage instanceof LocalStorage) routes.push(localStorageRoutes(platform.storage));
-  return buildApp({ config, logger: platform.log, cache: platform.cache, webRoot: WEB_ROOT, routes });
+  return buildApp({
+    config,
+    logger: platform.log,
+    cache: platform.cache,
+    authenticator: services.principals,
+    webRoot: WEB_ROOT,
+    routes,
+  });
 }
 
 export function jobRegistrations(platform: Platform) {

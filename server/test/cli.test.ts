@@ -78,7 +78,12 @@ describe('lectio CLI [embedded]', { timeout: 240_000 }, () => {
   });
 
   it('refuses demo data in production', () => {
-    const result = lectio(['seed'], { LECTIO_DATA_DIR: tempDir(), NODE_ENV: 'production', APP_SECRET: 's'.repeat(40) });
+    const result = lectio(['seed'], {
+      LECTIO_DATA_DIR: tempDir(),
+      NODE_ENV: 'production',
+      APP_SECRET: 's'.repeat(40),
+      JWT_SIGNING_KEYS: `k1:${'j'.repeat(40)}`,
+    });
     expect(result.status).not.toBe(0);
     expect(result.stderr + result.stdout).toMatch(/refusing/i);
   });

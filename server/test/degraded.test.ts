@@ -9,6 +9,14 @@ async function readiness(url: string): Promise<{ http: number; body: Readiness }
   return { http: res.status, body: (await res.json()) as Readiness };
 }
 
+function login(url: string): Promise<Response> {
+  return fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'student@lectio.localhost', password: 'lectio-student-demo' }),
+  });
+}
+
 // Stops and starts a Redis of its own; the machine's shared Redis is never touched.
 describe('Redis outage [private redis]', () => {
   let redis: PrivateRedis;
@@ -25,6 +33,9 @@ describe('Redis outage [private redis]', () => {
 
   it('goes degraded naming the cache while pages are still served, then recovers without a restart', async () => {
     expect((await readiness(server.url)).body.status).toBe('ok');
+    const signedIn = await login(server.url);
+    expect(signedIn.status).toBe(200);
+    const { accessToken } = (await signedIn.json()) as { accessToken: string };
 
     await redis.stop();
     const degraded = await waitUntil(async () => {
@@ -41,6 +52,11 @@ describe('Redis outage [private redis]', () => {
     const api = await fetch(`${server.url}/api/v1/dev/mailbox`);
     // Rate limiting falls back to this instance's memory rather than failing the request.
     expect(api.status).toBe(200);
+    // Signing in (log-in counters move to memory) and the per-request account check (read from
+    // the database) keep working without the cache.
+    expect((await login(server.url)).status).toBe(200);
+    const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(me.status).toBe(200);
 
     await redis.start();
     const recovered = await waitUntil(

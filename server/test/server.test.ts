@@ -149,6 +149,7 @@ describe('Lectio server [production mode]', () => {
     const server = await startTestServer({
       NODE_ENV: 'production',
       APP_SECRET: 'p'.repeat(40),
+      JWT_SIGNING_KEYS: `k1:${'j'.repeat(40)}`,
       SEED_DEMO_DATA: 'false',
     });
     try {

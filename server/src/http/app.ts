@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -18,6 +19,7 @@ import {
 import type { Config } from '../config.js';
 import type { Logger } from '../platform/telemetry/logger.js';
 import type { CachePort } from '../platform/cache/port.js';
+import { registerAuthentication, type Authenticator } from './auth.js';
 import { errorBody, registerErrorHandling } from './errors.js';
 import { cacheRateLimitStore } from './rate-limit.js';
 
@@ -25,6 +27,8 @@ export interface AppOptions {
   config: Config;
   logger: Logger;
   cache: CachePort;
+  /** Resolves bearer tokens for `requireUser()` and `requirePermission()`. */
+  authenticator: Authenticator;
   /** The built web app (web/dist); served with an SPA fallback when present. */
   webRoot?: string;
   /** Each module's routes, registered after the shared plumbing. */
@@ -57,6 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerAuthentication(app, options.authenticator);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -94,6 +99,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxAge: 600,
   });
 
+  await app.register(cookie);
+
   await app.register(rateLimit, {
     global: true,
     max: config.http.rateLimit.max,
@@ -114,6 +121,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         title: 'Lectio API',
         version: '0.1.0',
         description: 'Online-course video platform. Every error answers {"error":{"code","message","details"}}.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'The access token from POST /api/v1/auth/login or /auth/refresh.',
+          },
+        },
       },
     },
     transform: jsonSchemaTransform,

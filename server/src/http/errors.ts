@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../modules/app-error.js';
+
+export { AppError };
 
 /** The one error shape every endpoint answers with. */
 export const errorResponseSchema = z
@@ -14,19 +17,6 @@ export const errorResponseSchema = z
   .meta({ id: 'ErrorResponse' });
 
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
-
-/** An error a service throws on purpose: it becomes a 4xx with its code. */
-export class AppError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'AppError';
-  }
-}
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorResponse {
   return { error: details ? { code, message, details } : { code, message } };
@@ -49,6 +39,9 @@ function isDatabaseUnavailable(error: unknown): boolean {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
+      // Services say how long to wait in details; clients and proxies read it from the header.
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
       return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

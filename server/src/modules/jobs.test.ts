@@ -12,7 +12,7 @@ describe('the job registry', () => {
   it('gives every declared job exactly one handler', () => {
     expect(() => assertEveryJobHasHandler(ALL_JOB_DECLARATIONS, buildJobRegistrations(deps))).not.toThrow();
     expect(ALL_JOB_DECLARATIONS.map((d) => d.name)).toEqual(
-      expect.arrayContaining(['notifications.send-email', 'system.purge-outbox']),
+      expect.arrayContaining(['notifications.send-email', 'system.purge-outbox', 'auth.purge-expired']),
     );
   });
 

@@ -1,11 +1,16 @@
 import type { Db } from '../platform/db/port.js';
 import type { MailPort } from '../platform/mail/port.js';
 import type { JobDeclaration, JobRegistration } from '../platform/queue/port.js';
+import { authJobHandlers, authJobs } from './auth/jobs.js';
 import { notificationJobHandlers, notificationJobs } from './notifications/jobs.js';
 import { systemJobHandlers, systemJobs } from './system/jobs.js';
 
 /** Every job any module declares. The worker refuses to start if one has no handler. */
-export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [...notificationJobs, ...systemJobs];
+export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [
+  ...notificationJobs,
+  ...systemJobs,
+  ...authJobs,
+];
 
 export interface JobDependencies {
   db: Db;
@@ -14,5 +19,9 @@ export interface JobDependencies {
 
 /** Each module hands over its handlers, each given only the ports it uses. */
 export function buildJobRegistrations(deps: JobDependencies): JobRegistration[] {
-  return [...notificationJobHandlers({ mail: deps.mail }), ...systemJobHandlers({ db: deps.db })];
+  return [
+    ...notificationJobHandlers({ mail: deps.mail }),
+    ...systemJobHandlers({ db: deps.db }),
+    ...authJobHandlers({ db: deps.db }),
+  ];
 }

@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet } from 'react-router';
 import { DevMailboxLink } from './DevMailboxLink';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LogoMark } from './LogoMark';
+import { UserMenu } from './UserMenu';
 
 const navLinkClass =
   'rounded-md px-2 py-2 text-sm font-medium whitespace-nowrap text-slate-600 sm:px-3 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600';
@@ -53,6 +54,7 @@ export function Layout() {
           </nav>
 
           <LanguageSwitch />
+          <UserMenu />
         </div>
       </header>
 

@@ -11,6 +11,10 @@ function leafEntries(catalogue: Catalogue, prefix = ''): [key: string, value: st
   });
 }
 
+function markupTags(text: string): string[] {
+  return [...text.matchAll(/<\/?(\w+)\s*\/?>/g)].map((match) => match[0]).sort();
+}
+
 function interpolations(text: string): string[] {
   return [...text.matchAll(/{{\s*(\w+)\s*}}/g)].map((match) => match[1] ?? '').sort();
 }
@@ -31,6 +35,13 @@ describe('translation catalogues', () => {
   it('uses the same interpolation variables in both languages', () => {
     for (const [key, englishText] of english) {
       expect(interpolations(korean.get(key) ?? ''), key).toEqual(interpolations(englishText));
+    }
+  });
+
+  // <Trans> fills tags with components (links): a tag missing in one language loses its link there.
+  it('uses the same markup tags in both languages', () => {
+    for (const [key, englishText] of english) {
+      expect(markupTags(korean.get(key) ?? ''), key).toEqual(markupTags(englishText));
     }
   });
 });

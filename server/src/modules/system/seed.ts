@@ -17,7 +17,8 @@ export interface SeedDependencies {
 }
 
 /**
- * Idempotent: existing demo users are left as they are. Each new demo user gets a welcome mail
+ * Demo users are created like operator-made ones: verified, active, consents recorded, so they can
+ * log in at once. Idempotent: existing demo users are left as they are. Each new demo user gets a welcome mail
  * through the queue, so a new install shows the mail path working in the dev mailbox.
  * Returns the emails created now.
  */

@@ -28,6 +28,10 @@ const emailSchema = z.string().trim().max(254).email();
 export class UserService {
   constructor(private readonly users: UserRepository) {}
 
+  /**
+   * For operators (CLI, demo seed): the account starts verified and active, with the terms and
+   * privacy policy recorded as accepted on the user's behalf by whoever created it.
+   */
   async createUser(input: CreateUserInput): Promise<UserRow> {
     const email = emailSchema.safeParse(input.email);
     if (!email.success) throw new UserInputError('invalid_email', 'The email address is not valid.');
@@ -37,12 +41,17 @@ export class UserService {
     if (displayName.length < 1 || displayName.length > 80) {
       throw new UserInputError('invalid_display_name', 'The display name must be 1 to 80 characters.');
     }
+    const now = new Date();
     const created = await this.users.insertIfAbsent({
       email: email.data,
       passwordHash: await hashPassword(input.password),
       displayName,
       role: input.role,
       locale: input.locale ?? 'ko',
+      status: 'active',
+      emailVerifiedAt: now,
+      termsAcceptedAt: now,
+      privacyAcceptedAt: now,
     });
     if (!created) throw new UserInputError('email_taken', 'A user with this email already exists.');
     return created;

@@ -1,5 +1,6 @@
 // Every table Lectio owns, in one place for Drizzle's typed queries and for drizzle-kit.
 export * from '../../modules/users/schema.js';
+export * from '../../modules/auth/schema.js';
 export * from '../mail/schema.js';
 export * from '../queue/schema.js';
 export * from '../storage/schema.js';

@@ -1,0 +1,185 @@
+import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { register } from '../../api/accounts';
+import type { Locale } from '../../api/accountsTypes';
+import {
+  CheckboxField,
+  FormAlert,
+  Notice,
+  PageCard,
+  TextField,
+  inputClass,
+  linkClass,
+  primaryButton,
+  useFormErrors,
+} from '../../components/form';
+import { isSupportedLanguage, LANGUAGE_ENDONYMS, SUPPORTED_LANGUAGES } from '../../i18n/language';
+import { PasswordHint, passwordLengthOk } from './PasswordHint';
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+
+export function SignupPage() {
+  const { t, i18n } = useTranslation();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [locale, setLocale] = useState<Locale>(
+    isSupportedLanguage(i18n.resolvedLanguage) ? i18n.resolvedLanguage : 'en',
+  );
+  const [terms, setTerms] = useState(false);
+  const [privacy, setPrivacy] = useState(false);
+  const [marketing, setMarketing] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const form = useFormErrors();
+
+  async function handleSubmit(event: FormEvent) {
+    event.preventDefault();
+    const errors: Record<string, string> = {};
+    if (!EMAIL_PATTERN.test(email.trim())) errors.email = t('auth.validation.email');
+    if (!passwordLengthOk(password)) errors.password = t('errors.invalid_password');
+    if (!displayName.trim()) errors.displayName = t('auth.validation.displayName');
+    if (!terms) errors.terms = t('auth.validation.terms');
+    if (!privacy) errors.privacy = t('auth.validation.privacy');
+    if (!form.validate(errors)) return;
+    setPending(true);
+    try {
+      await register({
+        email: email.trim(),
+        password,
+        displayName: displayName.trim(),
+        locale,
+        consents: { terms: true, privacy: true, marketing },
+      });
+      setSentTo(email.trim());
+    } catch (error) {
+      form.fail(error, { invalid_password: 'password', consent_required: 'terms' });
+    } finally {
+      setPending(false);
+    }
+  }
+
+  if (sentTo) {
+    return (
+      <PageCard title={t('auth.checkMail.title')}>
+        <Notice>{t('auth.checkMail.body', { email: sentTo })}</Notice>
+        <p className="mt-4 text-sm text-slate-600">{t('auth.checkMail.hint')}</p>
+        <p className="mt-6 text-sm">
+          <Link to="/login" className={linkClass}>
+            {t('auth.login.link')}
+          </Link>
+        </p>
+      </PageCard>
+    );
+  }
+
+  return (
+    <PageCard title={t('auth.signup.title')}>
+      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-5">
+        <FormAlert error={form.formError} id={form.alertId} />
+        <TextField
+          label={t('auth.fields.email')}
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          error={form.fieldErrors.email}
+        />
+        <TextField
+          label={t('auth.fields.password')}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          maxLength={256}
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          error={form.fieldErrors.password}
+          hint={<PasswordHint password={password} />}
+        />
+        <TextField
+          label={t('auth.fields.displayName')}
+          name="displayName"
+          autoComplete="nickname"
+          required
+          maxLength={100}
+          value={displayName}
+          onChange={(event) => setDisplayName(event.target.value)}
+          error={form.fieldErrors.displayName}
+        />
+        <LocaleSelect value={locale} onChange={setLocale} />
+        <fieldset className="space-y-3">
+          <legend className="text-sm font-medium text-slate-800">{t('auth.signup.consents')}</legend>
+          <CheckboxField
+            name="terms"
+            checked={terms}
+            onChange={(event) => setTerms(event.target.checked)}
+            error={form.fieldErrors.terms}
+            label={
+              <Trans
+                i18nKey="auth.signup.terms"
+                components={{ doc: <Link to="/terms" target="_blank" className={linkClass} /> }}
+              />
+            }
+          />
+          <CheckboxField
+            name="privacy"
+            checked={privacy}
+            onChange={(event) => setPrivacy(event.target.checked)}
+            error={form.fieldErrors.privacy}
+            label={
+              <Trans
+                i18nKey="auth.signup.privacy"
+                components={{ doc: <Link to="/privacy" target="_blank" className={linkClass} /> }}
+              />
+            }
+          />
+          <CheckboxField
+            name="marketing"
+            checked={marketing}
+            onChange={(event) => setMarketing(event.target.checked)}
+            label={t('auth.signup.marketing')}
+          />
+        </fieldset>
+        <button type="submit" disabled={pending} className={`w-full ${primaryButton}`}>
+          {pending ? t('auth.pending') : t('auth.signup.submit')}
+        </button>
+        <p className="text-sm text-slate-600">
+          {t('auth.signup.haveAccount')}{' '}
+          <Link to="/login" className={linkClass}>
+            {t('auth.login.link')}
+          </Link>
+        </p>
+      </form>
+    </PageCard>
+  );
+}
+
+export function LocaleSelect({ value, onChange }: { value: Locale; onChange: (locale: Locale) => void }) {
+  const { t } = useTranslation();
+  return (
+    <div>
+      <label htmlFor="account-locale" className="block text-sm font-medium text-slate-800">
+        {t('auth.fields.locale')}
+      </label>
+      <select
+        id="account-locale"
+        name="locale"
+        value={value}
+        onChange={(event) => {
+          if (isSupportedLanguage(event.target.value)) onChange(event.target.value);
+        }}
+        className={inputClass}
+      >
+        {SUPPORTED_LANGUAGES.map((language) => (
+          <option key={language} value={language} lang={language}>
+            {LANGUAGE_ENDONYMS[language]}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
