@@ -121,7 +121,9 @@ const BACKENDS: [string, (dir: string) => Promise<CrashStore>][] = [
 describe.concurrent('queue crash recovery', () => {
   it.each(BACKENDS)(
     '[%s] finishes a job once on another worker after its worker is SIGKILLed mid-run',
-    { timeout: 60_000 },
+    // Generous: each worker is a fresh Node process that compiles TypeScript and boots PGlite, which
+    // takes many seconds on a loaded 2-core machine.
+    { timeout: 180_000 },
     async (_name, openStore) => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'lectio-queue-crash-'));
       const logFile = path.join(dir, 'events.log');
@@ -141,7 +143,7 @@ describe.concurrent('queue crash recovery', () => {
         await waitFor(
           () => lines().some((l) => l.startsWith(`start ${jobId} `)),
           `the first worker to start the job\n${describeState()}`,
-          20_000,
+          60_000,
         );
         await stopWorker(first, 'SIGKILL');
         expect(lines().some((l) => l.startsWith('done'))).toBe(false);
@@ -153,7 +155,7 @@ describe.concurrent('queue crash recovery', () => {
         await waitFor(
           () => lines().includes(`done ${jobId}`),
           `the second worker to finish the job\n${describeState()}`,
-          20_000,
+          60_000,
         );
 
         // Long enough for another lease to run out: the finished job must not come back.
