@@ -43,6 +43,7 @@ export class QueueUnavailableError extends Error {
 const DAY_SECONDS = 86_400;
 /** Right after start-up the first connection is still being made: calls wait this long for it. */
 const FIRST_CONNECT_WAIT_MS = 5_000;
+const STARTUP_CONNECT_WAIT_MS = 15_000;
 /** Connection errors repeat on every reconnect attempt; one line per source per window is enough. */
 const ERROR_LOG_WINDOW_MS = 30_000;
 
@@ -108,7 +109,7 @@ export class BullmqQueue implements QueuePort {
       enableOfflineQueue: false,
       // A command caught by a disconnect fails instead of being retried for a long while.
       maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
+      connectTimeout: 5_000,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     });
     this.producer.on('error', (error: Error) => {
@@ -157,6 +158,11 @@ export class BullmqQueue implements QueuePort {
     const state: WorkerState = { registrations: byName, connection, workers: [], inFlight: new Map(), stopping: false };
     this.workers = state;
     try {
+      // Starting a worker is no hot path: give a slow or briefly failing first connection (a
+      // loaded machine, Redis restarting) the full start-up wait instead of failing fast.
+      if (this.producer.status !== 'ready') {
+        await becomesReady(this.producer, STARTUP_CONNECT_WAIT_MS, { throughErrors: true });
+      }
       await this.ensureConnected(FIRST_CONNECT_WAIT_MS);
       // Upserting is idempotent, so every instance may do it at start: BullMQ keeps one scheduler
       // per name and names each tick's job after the tick, so ticks are not doubled.
@@ -379,7 +385,7 @@ export class BullmqQueue implements QueuePort {
 }
 
 /** Whether the connection becomes ready in time; false as soon as an attempt fails or it ends. */
-function becomesReady(redis: Redis, withinMs: number): Promise<boolean> {
+function becomesReady(redis: Redis, withinMs: number, options: { throughErrors?: boolean } = {}): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ready: boolean) => {
@@ -393,7 +399,8 @@ function becomesReady(redis: Redis, withinMs: number): Promise<boolean> {
     const onFailure = () => done(false);
     const timer = setTimeout(() => done(false), withinMs);
     redis.on('ready', onReady);
-    redis.on('error', onFailure);
+    // ioredis keeps reconnecting after an error; a caller with time to spare waits for that.
+    if (!options.throughErrors) redis.on('error', onFailure);
     redis.on('end', onFailure);
   });
 }

@@ -29,7 +29,13 @@ export type MakeQueue = (overrides?: QueueOverrides) => QueuePort;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8_000): Promise<void> {
+// Upper bounds for things that must eventually happen; generous because CI machines are shared and
+// a loaded 2-core box can stall a poll loop for seconds. Ordering and "not before" checks are exact.
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -210,7 +216,7 @@ export async function checkDelayedJob(makeQueue: MakeQueue): Promise<void> {
     await waitFor(() => ranAt.has(2), 'the undelayed job to run');
     const midway = await queue.stats('default');
     if (!ranAt.has(1)) expect(midway.delayed).toBe(1);
-    await waitFor(() => ranAt.has(1), 'the delayed job to run', delayMs + 5_000);
+    await waitFor(() => ranAt.has(1), 'the delayed job to run', delayMs + 15_000);
     // A few ms of slack: Redis and the database stamp times with their own millisecond clocks.
     expect(ranAt.get(1)! - enqueuedAt).toBeGreaterThanOrEqual(delayMs - 5);
   });
