@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const ARTIFACTS_DIR = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -15,6 +16,10 @@ const READY_POLL_INTERVAL_MS = 200;
 const READY_REQUEST_TIMEOUT_MS = 2_000;
 const STOP_GRACE_MS = 10_000;
 const OUTPUT_LINES_KEPT = 60;
+// Starting the server (a first start migrates and seeds) and the browser.
+const SETUP_TIMEOUT_MS = 90_000;
+// URLs with these schemes never reach the network.
+const LOCAL_PROTOCOLS = ['data:', 'blob:', 'about:'];
 
 // An external database, Redis or S3 set in the developer's shell would make
 // the test touch real infrastructure; without them Lectio uses its embedded
@@ -208,4 +213,109 @@ class OutputTail {
     this.lines.push(`[${stream}] ${line}`);
     if (this.lines.length > this.capacity) this.lines.shift();
   }
+}
+
+export interface LectioWithBrowser {
+  /** The running server; throws when beforeAll did not finish. */
+  lectio(): LectioInstance;
+  /** The shared browser; throws when beforeAll did not finish. */
+  browser(): Browser;
+}
+
+/**
+ * Starts Lectio and a browser before the tests of the enclosing describe block
+ * and stops both after them. Call it at the top of a describe callback.
+ */
+export function useLectioWithBrowser(
+  options: StartLectioOptions & { setupTimeoutMs?: number } = {},
+): LectioWithBrowser {
+  const { setupTimeoutMs = SETUP_TIMEOUT_MS, ...startOptions } = options;
+  let lectio: LectioInstance | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    lectio = await startLectio(startOptions);
+    browser = await launchBrowser();
+  }, setupTimeoutMs);
+
+  afterAll(async () => {
+    await browser?.close();
+    await lectio?.stop();
+  }, setupTimeoutMs);
+
+  return {
+    lectio() {
+      if (!lectio) throw new Error('beforeAll did not finish');
+      return lectio;
+    },
+    browser() {
+      if (!browser) throw new Error('beforeAll did not finish');
+      return browser;
+    },
+  };
+}
+
+export interface OpenTrackedPageOptions {
+  /** Browser locale, e.g. 'en-US'. */
+  locale: string;
+  /** Path to open once the page is set up, e.g. '/dev/mailbox'. */
+  path: string;
+  /** Runs before the first navigation, e.g. to install page.route mocks. */
+  prepare?: (page: Page) => Promise<unknown>;
+}
+
+export interface TrackedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Requests that left the Lectio origin: the CSP forbids them and the app must not need them. */
+  foreignRequests: string[];
+  /** console.error messages and uncaught exceptions (prefixed "uncaught: "). */
+  consoleErrors: string[];
+  /** Uncaught exceptions only (prefixed "uncaught: "), for pages that expect failed requests in the console. */
+  pageErrors: string[];
+}
+
+/**
+ * Opens `path` in a fresh context of `browser`, recording (and refusing) requests
+ * that leave the Lectio origin, console errors and uncaught exceptions.
+ * The caller closes the returned context.
+ */
+export async function openTrackedPage(
+  browser: Browser,
+  baseUrl: string,
+  { locale, path: pagePath, prepare }: OpenTrackedPageOptions,
+): Promise<TrackedPage> {
+  const origin = new URL(baseUrl).origin;
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  const tracked: TrackedPage = { context, page, foreignRequests: [], consoleErrors: [], pageErrors: [] };
+
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    // data:/blob:/about: URLs never reach the network, so they have no host to leak to.
+    if (LOCAL_PROTOCOLS.includes(url.protocol)) return;
+    if (url.origin !== origin) tracked.foreignRequests.push(request.url());
+  });
+  // This machine has no route to other hosts: a stray request would hang until its timeout
+  // (and stall every wait for an idle network). Refuse it at once; it is still recorded above.
+  await context.route(
+    (url) => !LOCAL_PROTOCOLS.includes(url.protocol) && url.origin !== origin,
+    (route) => route.abort('blockedbyclient'),
+  );
+  page.on('console', (message) => {
+    if (message.type() === 'error') tracked.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => {
+    tracked.consoleErrors.push(`uncaught: ${error.message}`);
+    tracked.pageErrors.push(`uncaught: ${error.message}`);
+  });
+
+  try {
+    await prepare?.(page);
+    await page.goto(`${baseUrl}${pagePath}`, { waitUntil: 'networkidle' });
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
+  return tracked;
 }

@@ -1,6 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchBrowser, startLectio, type LectioInstance } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { artifactPath, openTrackedPage, useLectioWithBrowser, type TrackedPage } from './harness.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 const SETUP_TIMEOUT_MS = 90_000;
@@ -29,49 +29,14 @@ const LOCALES = {
 
 type Language = keyof typeof LOCALES;
 
-interface OpenedPage {
-  context: BrowserContext;
-  page: Page;
-  /** Requests that left the Lectio origin: the CSP forbids them and the app must not need them. */
-  foreignRequests: string[];
-  consoleErrors: string[];
-}
-
 describe('home page', () => {
-  let lectio: LectioInstance | undefined;
-  let browser: Browser | undefined;
+  const setup = useLectioWithBrowser({ setupTimeoutMs: SETUP_TIMEOUT_MS });
 
-  beforeAll(async () => {
-    lectio = await startLectio();
-    browser = await launchBrowser();
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await lectio?.stop();
-  }, SETUP_TIMEOUT_MS);
-
-  async function openHome(language: Language): Promise<OpenedPage> {
-    if (!lectio || !browser) throw new Error('beforeAll did not finish');
-    const origin = new URL(lectio.url).origin;
-    const context = await browser.newContext({ locale: LOCALES[language].browserLocale });
-    const page = await context.newPage();
-    const foreignRequests: string[] = [];
-    const consoleErrors: string[] = [];
-
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      // data:/blob: URLs never reach the network, so they have no host to leak to.
-      if (url.protocol === 'data:' || url.protocol === 'blob:') return;
-      if (url.origin !== origin) foreignRequests.push(request.url());
+  function openHome(language: Language): Promise<TrackedPage> {
+    return openTrackedPage(setup.browser(), setup.lectio().url, {
+      locale: LOCALES[language].browserLocale,
+      path: '/',
     });
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-
-    await page.goto(`${lectio.url}/`, { waitUntil: 'networkidle' });
-    return { context, page, foreignRequests, consoleErrors };
   }
 
   async function heroTitle(page: Page): Promise<string | null> {

@@ -1,6 +1,6 @@
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchBrowser, startLectio, type LectioInstance } from './harness.js';
+import type { Page, Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { artifactPath, openTrackedPage, useLectioWithBrowser } from './harness.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 const SETUP_TIMEOUT_MS = 90_000;
@@ -48,14 +48,6 @@ const LOCALES = {
 
 type Language = keyof typeof LOCALES;
 
-interface OpenedPage {
-  context: BrowserContext;
-  page: Page;
-  /** Requests that left the Lectio origin: the CSP forbids them and the app must not need them. */
-  foreignRequests: string[];
-  consoleErrors: string[];
-}
-
 interface FakeMail {
   id: string;
   from: string;
@@ -84,46 +76,14 @@ function fulfilJson(route: Route, status: number, body: unknown): Promise<void> 
 }
 
 describe('dev mailbox', () => {
-  let lectio: LectioInstance | undefined;
-  let browser: Browser | undefined;
+  const setup = useLectioWithBrowser({ setupTimeoutMs: SETUP_TIMEOUT_MS });
 
-  beforeAll(async () => {
-    lectio = await startLectio();
-    browser = await launchBrowser();
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await lectio?.stop();
-  }, SETUP_TIMEOUT_MS);
-
-  async function openPage(language: Language, path: string, prepare?: (page: Page) => Promise<unknown>) {
-    if (!lectio || !browser) throw new Error('beforeAll did not finish');
-    const origin = new URL(lectio.url).origin;
-    const context = await browser.newContext({ locale: LOCALES[language].browserLocale });
-    const page = await context.newPage();
-    const opened: OpenedPage = { context, page, foreignRequests: [], consoleErrors: [] };
-
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      // data:/blob:/about: URLs never reach the network, so they have no host to leak to.
-      if (['data:', 'blob:', 'about:'].includes(url.protocol)) return;
-      if (url.origin !== origin) opened.foreignRequests.push(request.url());
+  function openPage(language: Language, path: string, prepare?: (page: Page) => Promise<unknown>) {
+    return openTrackedPage(setup.browser(), setup.lectio().url, {
+      locale: LOCALES[language].browserLocale,
+      path,
+      prepare,
     });
-    // This machine has no route to other hosts: a stray request would hang until its timeout
-    // (and stall every wait for an idle network). Refuse it at once; it is still recorded above.
-    await context.route(
-      (url) => !['data:', 'blob:', 'about:'].includes(url.protocol) && url.origin !== origin,
-      (route) => route.abort('blockedbyclient'),
-    );
-    page.on('console', (message) => {
-      if (message.type() === 'error') opened.consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => opened.consoleErrors.push(`uncaught: ${error.message}`));
-
-    await prepare?.(page);
-    await page.goto(`${lectio.url}${path}`, { waitUntil: 'networkidle' });
-    return opened;
   }
 
   /** Reloads the list until every welcome mail is in it: they are sent by a job shortly after start. */

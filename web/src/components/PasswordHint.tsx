@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../../api/accountsTypes';
-import { passwordStrength } from '../../auth/errorMessages';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../api/accountsTypes';
+import { passwordStrength } from '../auth/errorMessages';
 
 const BAR: Record<string, string> = {
   tooShort: 'w-1/6 bg-red-500',

@@ -3,6 +3,7 @@ import {
   useEffect,
   useId,
   useState,
+  type FormEvent,
   type InputHTMLAttributes,
   type ReactNode,
   type TextareaHTMLAttributes,
@@ -10,6 +11,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/apiError';
 import { describeError, fieldErrorsFromDetails, type ErrorDescription } from '../auth/errorMessages';
+import { PasswordHint } from './PasswordHint';
 
 export const focusRing = 'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600';
 export const inputClass =
@@ -74,7 +76,24 @@ export function useFormErrors() {
     [t],
   );
 
-  return { formId, alertId, fieldErrors, formError, validate, fail, clear };
+  const [pending, setPending] = useState(false);
+
+  /** Sends the form: `pending` is set while `action` runs, and a failure goes to `fail`. */
+  const submit = useCallback(
+    async (action: () => Promise<unknown>, fieldForCode?: Record<string, string>) => {
+      setPending(true);
+      try {
+        await action();
+      } catch (error) {
+        fail(error, fieldForCode);
+      } finally {
+        setPending(false);
+      }
+    },
+    [fail],
+  );
+
+  return { formId, alertId, fieldErrors, formError, pending, validate, fail, clear, submit };
 }
 
 export function FormAlert({
@@ -99,6 +118,37 @@ export function FormAlert({
   );
 }
 
+/**
+ * A form whose errors `form` (from useFormErrors) tracks: validated by the page rather than the
+ * browser, with the form-level alert ahead of the fields. `intro` goes before the alert,
+ * `alertActions` inside it.
+ */
+export function ErrorTrackingForm({
+  form,
+  onSubmit,
+  className,
+  intro,
+  alertActions,
+  children,
+}: {
+  form: Pick<ReturnType<typeof useFormErrors>, 'formId' | 'alertId' | 'formError'>;
+  onSubmit: (event: FormEvent<HTMLFormElement>) => unknown;
+  className?: string;
+  intro?: ReactNode;
+  alertActions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <form id={form.formId} noValidate onSubmit={onSubmit} className={className}>
+      {intro}
+      <FormAlert error={form.formError} id={form.alertId}>
+        {alertActions}
+      </FormAlert>
+      {children}
+    </form>
+  );
+}
+
 export function Notice({ children }: { children: ReactNode }) {
   return (
     <p role="status" className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800">
@@ -107,14 +157,28 @@ export function Notice({ children }: { children: ReactNode }) {
   );
 }
 
-interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
+interface FieldFrameProps {
   label: string;
-  name: string;
   error?: string | undefined;
   hint?: ReactNode;
+  className?: string | undefined;
 }
 
-export function TextField({ label, name, error, hint, className, ...input }: FieldProps) {
+/** Accessibility attributes that tie a control to its label, hint and error message. */
+interface ControlAttributes {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/** Label, hint and error message around one control, which `children` renders with the attributes given. */
+function FieldFrame({
+  label,
+  error,
+  hint,
+  className,
+  children,
+}: FieldFrameProps & { children: (control: ControlAttributes) => ReactNode }) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
@@ -124,14 +188,7 @@ export function TextField({ label, name, error, hint, className, ...input }: Fie
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <input
-        id={id}
-        name={name}
-        className={inputClass}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        {...input}
-      />
+      {children({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
       {hint && (
         <div id={hintId} className="mt-1 text-xs text-slate-500">
           {hint}
@@ -146,40 +203,65 @@ export function TextField({ label, name, error, hint, className, ...input }: Fie
   );
 }
 
-interface TextAreaProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'> {
-  label: string;
+interface FieldProps extends FieldFrameProps, Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'className'> {
   name: string;
-  error?: string | undefined;
-  hint?: ReactNode;
+}
+
+export function TextField({ label, name, error, hint, className, ...input }: FieldProps) {
+  return (
+    <FieldFrame label={label} error={error} hint={hint} className={className}>
+      {(control) => <input {...control} name={name} className={inputClass} {...input} />}
+    </FieldFrame>
+  );
+}
+
+interface PasswordFieldProps extends Omit<FieldProps, 'type' | 'autoComplete' | 'hint' | 'value' | 'onChange'> {
+  value: string;
+  onValueChange: (value: string) => void;
+  /** A new password is described by the length rule and a strength meter; otherwise it is the current one. */
+  isNew?: boolean;
+}
+
+export function PasswordField({ value, onValueChange, isNew = false, ...field }: PasswordFieldProps) {
+  return (
+    <TextField
+      type="password"
+      autoComplete={isNew ? 'new-password' : 'current-password'}
+      value={value}
+      onChange={(event) => onValueChange(event.target.value)}
+      hint={isNew ? <PasswordHint password={value} /> : undefined}
+      {...field}
+    />
+  );
+}
+
+interface TextAreaProps extends FieldFrameProps, Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'className'> {
+  name: string;
 }
 
 export function TextAreaField({ label, name, error, hint, className, ...textarea }: TextAreaProps) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        name={name}
-        className={inputClass}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        {...textarea}
-      />
-      {hint && (
-        <div id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </div>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {error}
-        </p>
-      )}
-    </div>
+    <FieldFrame label={label} error={error} hint={hint} className={className}>
+      {(control) => <textarea {...control} name={name} className={inputClass} {...textarea} />}
+    </FieldFrame>
+  );
+}
+
+/** The submit button of a form, saying so while the form is being sent. */
+export function SubmitButton({
+  pending,
+  className = primaryButton,
+  children,
+}: {
+  pending: boolean;
+  className?: string;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <button type="submit" disabled={pending} className={className}>
+      {pending ? t('auth.pending') : children}
+    </button>
   );
 }
 

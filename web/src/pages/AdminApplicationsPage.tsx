@@ -4,10 +4,12 @@ import { useTranslation } from 'react-i18next';
 import { accountKeys, decideApplication, fetchApplications } from '../api/accounts';
 import type { AdminApplication, ApplicationStatus } from '../api/accountsTypes';
 import { describeError } from '../auth/errorMessages';
-import { FormAlert, TextAreaField, dangerButton, inputClass, primaryButton, secondaryButton } from '../components/form';
+import { FilterSelect, PagedListState, Pager } from '../components/adminList';
+import { FormAlert, TextAreaField, dangerButton, primaryButton } from '../components/form';
 import { formatDateTime } from '../lib/time';
 
 const PAGE_SIZE = 20;
+const APPLICATION_STATUSES: ApplicationStatus[] = ['pending', 'approved', 'rejected'];
 
 export function AdminApplicationsPage() {
   const { t } = useTranslation();
@@ -25,76 +27,40 @@ export function AdminApplicationsPage() {
       decideApplication(id, note ? { approve, note } : { approve }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['admin'] }),
   });
-  const totalPages = applications.data
-    ? Math.max(1, Math.ceil(applications.data.total / applications.data.pageSize))
-    : 1;
 
   return (
     <section className="mx-auto max-w-4xl px-4 py-12 sm:px-6">
       <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{t('admin.applications.title')}</h1>
       <div className="mt-6 max-w-xs">
-        <label htmlFor="application-status" className="block text-sm font-medium text-slate-800">
-          {t('admin.users.status')}
-        </label>
-        <select
+        <FilterSelect
           id="application-status"
+          label={t('admin.users.status')}
           value={status}
-          onChange={(event) => {
-            setStatus(event.target.value as ApplicationStatus | '');
+          options={APPLICATION_STATUSES.map((value) => ({ value, label: t(`settings.teach.status.${value}`) }))}
+          onChange={(value) => {
+            setStatus(value);
             setPage(1);
           }}
-          className={inputClass}
-        >
-          <option value="">{t('admin.all')}</option>
-          {(['pending', 'approved', 'rejected'] as const).map((value) => (
-            <option key={value} value={value}>
-              {t(`settings.teach.status.${value}`)}
-            </option>
-          ))}
-        </select>
+        />
       </div>
       <div className="mt-4">
         <FormAlert error={decide.isError ? describeError(decide.error) : null} />
       </div>
-      {applications.isPending ? (
-        <p role="status" className="mt-6 text-sm text-slate-500">
-          {t('auth.checking')}
-        </p>
-      ) : applications.isError ? (
-        <FormAlert error={describeError(applications.error)} />
-      ) : applications.data.items.length === 0 ? (
-        <p className="mt-6 text-sm text-slate-600">{t('admin.applications.empty')}</p>
-      ) : (
-        <ul className="mt-6 space-y-4">
-          {applications.data.items.map((application) => (
-            <ApplicationCard
-              key={application.id}
-              application={application}
-              busy={decide.isPending}
-              onDecide={(approve, note) => decide.mutate({ id: application.id, approve, note })}
-            />
-          ))}
-        </ul>
-      )}
-      <nav aria-label={t('admin.paging')} className="mt-4 flex items-center justify-between text-sm">
-        <button
-          type="button"
-          className={secondaryButton}
-          disabled={page <= 1}
-          onClick={() => setPage((value) => value - 1)}
-        >
-          {t('admin.previous')}
-        </button>
-        <span>{t('admin.pageOf', { page, total: totalPages })}</span>
-        <button
-          type="button"
-          className={secondaryButton}
-          disabled={page >= totalPages}
-          onClick={() => setPage((value) => value + 1)}
-        >
-          {t('admin.next')}
-        </button>
-      </nav>
+      <PagedListState query={applications} emptyText={t('admin.applications.empty')}>
+        {(items) => (
+          <ul className="mt-6 space-y-4">
+            {items.map((application) => (
+              <ApplicationCard
+                key={application.id}
+                application={application}
+                busy={decide.isPending}
+                onDecide={(approve, note) => decide.mutate({ id: application.id, approve, note })}
+              />
+            ))}
+          </ul>
+        )}
+      </PagedListState>
+      <Pager page={page} result={applications.data} onPageChange={setPage} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { accountKeys, fetchAdminUsers, updateAdminUser } from '../api/accounts';
 import type { AccountStatus, AdminUser, AdminUserPatch, Role } from '../api/accountsTypes';
 import { describeError } from '../auth/errorMessages';
+import { FilterSelect, PagedListState, Pager } from '../components/adminList';
 import { FormAlert, focusRing, inputClass, primaryButton, secondaryButton } from '../components/form';
 
 const PAGE_SIZE = 20;
@@ -34,8 +35,6 @@ export function AdminUsersPage() {
     setPage(1);
   }
 
-  const totalPages = users.data ? Math.max(1, Math.ceil(users.data.total / users.data.pageSize)) : 1;
-
   return (
     <section className="mx-auto max-w-6xl px-4 py-12 sm:px-6">
       <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">{t('admin.users.title')}</h1>
@@ -53,43 +52,31 @@ export function AdminUsersPage() {
           />
         </div>
         <div>
-          <label htmlFor="admin-user-role" className="block text-sm font-medium text-slate-800">
-            {t('admin.users.role')}
-          </label>
-          <select
+          <FilterSelect
             id="admin-user-role"
+            label={t('admin.users.role')}
             value={role}
-            onChange={(event) => {
-              setRole(event.target.value as Role | '');
+            options={ROLES.map((value) => ({ value, label: t(`roles.${value}`) }))}
+            onChange={(value) => {
+              setRole(value);
               setPage(1);
             }}
-            className={inputClass}
-          >
-            <option value="">{t('admin.all')}</option>
-            {ROLES.map((value) => (
-              <option key={value} value={value}>
-                {t(`roles.${value}`)}
-              </option>
-            ))}
-          </select>
+          />
         </div>
         <div>
-          <label htmlFor="admin-user-status" className="block text-sm font-medium text-slate-800">
-            {t('admin.users.status')}
-          </label>
-          <select
+          <FilterSelect
             id="admin-user-status"
+            label={t('admin.users.status')}
             value={status}
-            onChange={(event) => {
-              setStatus(event.target.value as AccountStatus | '');
+            options={[
+              { value: 'active', label: t('admin.users.active') },
+              { value: 'deactivated', label: t('admin.users.deactivated') },
+            ]}
+            onChange={(value) => {
+              setStatus(value);
               setPage(1);
             }}
-            className={inputClass}
-          >
-            <option value="">{t('admin.all')}</option>
-            <option value="active">{t('admin.users.active')}</option>
-            <option value="deactivated">{t('admin.users.deactivated')}</option>
-          </select>
+          />
         </div>
         <button type="submit" className={primaryButton}>
           {t('admin.users.searchSubmit')}
@@ -100,63 +87,37 @@ export function AdminUsersPage() {
         <FormAlert error={update.isError ? describeError(update.error) : null} />
       </div>
 
-      {users.isPending ? (
-        <p role="status" className="mt-6 text-sm text-slate-500">
-          {t('auth.checking')}
-        </p>
-      ) : users.isError ? (
-        <div className="mt-6">
-          <FormAlert error={describeError(users.error)} />
-        </div>
-      ) : users.data.items.length === 0 ? (
-        <p className="mt-6 text-sm text-slate-600">{t('admin.users.empty')}</p>
-      ) : (
-        <div className="mt-6 overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm">
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th className="px-4 py-3 font-medium">{t('admin.users.name')}</th>
-                <th className="px-4 py-3 font-medium">{t('auth.fields.email')}</th>
-                <th className="px-4 py-3 font-medium">{t('admin.users.role')}</th>
-                <th className="px-4 py-3 font-medium">{t('admin.users.status')}</th>
-                <th className="px-4 py-3 font-medium">
-                  <span className="sr-only">{t('admin.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {users.data.items.map((user) => (
-                <UserRow
-                  key={user.id}
-                  user={user}
-                  busy={update.isPending}
-                  onChange={(patch) => update.mutate({ id: user.id, patch })}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PagedListState query={users} emptyText={t('admin.users.empty')}>
+        {(items) => (
+          <div className="mt-6 overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm">
+            <table className="w-full text-left text-sm">
+              <thead className="bg-slate-50 text-slate-600">
+                <tr>
+                  <th className="px-4 py-3 font-medium">{t('admin.users.name')}</th>
+                  <th className="px-4 py-3 font-medium">{t('auth.fields.email')}</th>
+                  <th className="px-4 py-3 font-medium">{t('admin.users.role')}</th>
+                  <th className="px-4 py-3 font-medium">{t('admin.users.status')}</th>
+                  <th className="px-4 py-3 font-medium">
+                    <span className="sr-only">{t('admin.actions')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-200">
+                {items.map((user) => (
+                  <UserRow
+                    key={user.id}
+                    user={user}
+                    busy={update.isPending}
+                    onChange={(patch) => update.mutate({ id: user.id, patch })}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </PagedListState>
 
-      <nav aria-label={t('admin.paging')} className="mt-4 flex items-center justify-between text-sm">
-        <button
-          type="button"
-          className={secondaryButton}
-          disabled={page <= 1}
-          onClick={() => setPage((value) => value - 1)}
-        >
-          {t('admin.previous')}
-        </button>
-        <span>{t('admin.pageOf', { page, total: totalPages })}</span>
-        <button
-          type="button"
-          className={secondaryButton}
-          disabled={page >= totalPages}
-          onClick={() => setPage((value) => value + 1)}
-        >
-          {t('admin.next')}
-        </button>
-      </nav>
+      <Pager page={page} result={users.data} onPageChange={setPage} />
     </section>
   );
 }

@@ -18,18 +18,20 @@ import { useAuth } from '../auth/AuthProvider';
 import { describeError } from '../auth/errorMessages';
 import {
   CheckboxField,
+  ErrorTrackingForm,
   FormAlert,
   Notice,
+  PasswordField,
+  SubmitButton,
   TextAreaField,
   TextField,
   dangerButton,
   linkClass,
-  primaryButton,
   secondaryButton,
   useFormErrors,
 } from '../components/form';
 import { chooseLanguage } from '../i18n';
-import { PasswordHint, passwordLengthOk } from './auth/PasswordHint';
+import { passwordLengthOk } from '../components/PasswordHint';
 import { LocaleSelect } from './auth/SignupPage';
 
 export function SettingsPage() {
@@ -52,8 +54,8 @@ export function SettingsPage() {
         <EmailSection currentEmail={user.email} />
         {user.role === 'student' && <TeachSection />}
         <ExportSection />
-        <DeactivateSection />
-        <DeleteSection />
+        <ConfirmWithPassword kind="deactivate" />
+        <ConfirmWithPassword kind="delete" />
       </div>
     </section>
   );
@@ -88,7 +90,6 @@ function ProfileSection({ user }: { user: Me }) {
   const [displayName, setDisplayName] = useState(user.displayName);
   const [locale, setLocale] = useState<Locale>(user.locale);
   const [marketing, setMarketing] = useState(user.marketingConsent);
-  const [pending, setPending] = useState(false);
   const [saved, setSaved] = useState(false);
   const form = useFormErrors();
 
@@ -96,22 +97,16 @@ function ProfileSection({ user }: { user: Me }) {
     event.preventDefault();
     setSaved(false);
     if (!form.validate(displayName.trim() ? {} : { displayName: t('auth.validation.displayName') })) return;
-    setPending(true);
-    try {
+    await form.submit(async () => {
       const me = await updateMe({ displayName: displayName.trim(), locale, marketingConsent: marketing });
       void chooseLanguage(me.locale);
       setSaved(true);
-    } catch (error) {
-      form.fail(error);
-    } finally {
-      setPending(false);
-    }
+    });
   }
 
   return (
     <Section id="settings-profile" title={t('settings.profile.title')}>
-      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-4">
-        <FormAlert error={form.formError} id={form.alertId} />
+      <ErrorTrackingForm form={form} onSubmit={handleSubmit} className="space-y-4">
         {saved && <Notice>{t('settings.saved')}</Notice>}
         <TextField
           label={t('auth.fields.displayName')}
@@ -129,10 +124,8 @@ function ProfileSection({ user }: { user: Me }) {
           onChange={(event) => setMarketing(event.target.checked)}
           label={t('auth.signup.marketing')}
         />
-        <button type="submit" disabled={pending} className={primaryButton}>
-          {pending ? t('auth.pending') : t('settings.save')}
-        </button>
-      </form>
+        <SubmitButton pending={form.pending}>{t('settings.save')}</SubmitButton>
+      </ErrorTrackingForm>
     </Section>
   );
 }
@@ -141,7 +134,6 @@ function PasswordSection() {
   const { t } = useTranslation();
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const [pending, setPending] = useState(false);
   const [saved, setSaved] = useState(false);
   const form = useFormErrors();
 
@@ -152,47 +144,38 @@ function PasswordSection() {
     if (!currentPassword) errors.currentPassword = t('auth.validation.password');
     if (!passwordLengthOk(newPassword)) errors.newPassword = t('errors.invalid_password');
     if (!form.validate(errors)) return;
-    setPending(true);
-    try {
-      await changePassword({ currentPassword, newPassword });
-      setCurrentPassword('');
-      setNewPassword('');
-      setSaved(true);
-    } catch (error) {
-      form.fail(error, { wrong_password: 'currentPassword', invalid_password: 'newPassword' });
-    } finally {
-      setPending(false);
-    }
+    await form.submit(
+      async () => {
+        await changePassword({ currentPassword, newPassword });
+        setCurrentPassword('');
+        setNewPassword('');
+        setSaved(true);
+      },
+      { wrong_password: 'currentPassword', invalid_password: 'newPassword' },
+    );
   }
 
   return (
     <Section id="settings-password" title={t('settings.password.title')}>
-      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-4">
-        <FormAlert error={form.formError} id={form.alertId} />
+      <ErrorTrackingForm form={form} onSubmit={handleSubmit} className="space-y-4">
         {saved && <Notice>{t('settings.password.done')}</Notice>}
-        <TextField
+        <PasswordField
           label={t('auth.fields.currentPassword')}
           name="currentPassword"
-          type="password"
-          autoComplete="current-password"
           value={currentPassword}
-          onChange={(event) => setCurrentPassword(event.target.value)}
+          onValueChange={setCurrentPassword}
           error={form.fieldErrors.currentPassword}
         />
-        <TextField
+        <PasswordField
           label={t('auth.fields.newPassword')}
           name="newPassword"
-          type="password"
-          autoComplete="new-password"
+          isNew
           value={newPassword}
-          onChange={(event) => setNewPassword(event.target.value)}
+          onValueChange={setNewPassword}
           error={form.fieldErrors.newPassword}
-          hint={<PasswordHint password={newPassword} />}
         />
-        <button type="submit" disabled={pending} className={primaryButton}>
-          {pending ? t('auth.pending') : t('settings.password.submit')}
-        </button>
-      </form>
+        <SubmitButton pending={form.pending}>{t('settings.password.submit')}</SubmitButton>
+      </ErrorTrackingForm>
     </Section>
   );
 }
@@ -201,7 +184,6 @@ function EmailSection({ currentEmail }: { currentEmail: string }) {
   const { t } = useTranslation();
   const [newEmail, setNewEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [pending, setPending] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const form = useFormErrors();
 
@@ -212,24 +194,21 @@ function EmailSection({ currentEmail }: { currentEmail: string }) {
     if (!/^[^\s@]+@[^\s@]+$/.test(newEmail.trim())) errors.newEmail = t('auth.validation.email');
     if (!password) errors.password = t('auth.validation.password');
     if (!form.validate(errors)) return;
-    setPending(true);
-    try {
-      await changeEmail({ newEmail: newEmail.trim(), password });
-      setSentTo(newEmail.trim());
-      setNewEmail('');
-      setPassword('');
-    } catch (error) {
-      form.fail(error, { wrong_password: 'password' });
-    } finally {
-      setPending(false);
-    }
+    await form.submit(
+      async () => {
+        await changeEmail({ newEmail: newEmail.trim(), password });
+        setSentTo(newEmail.trim());
+        setNewEmail('');
+        setPassword('');
+      },
+      { wrong_password: 'password' },
+    );
   }
 
   return (
     <Section id="settings-email" title={t('settings.email.title')}>
       <p className="mb-4 text-sm text-slate-600">{t('settings.email.current', { email: currentEmail })}</p>
-      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-4">
-        <FormAlert error={form.formError} id={form.alertId} />
+      <ErrorTrackingForm form={form} onSubmit={handleSubmit} className="space-y-4">
         {sentTo && <Notice>{t('settings.email.sent', { email: sentTo })}</Notice>}
         <TextField
           label={t('settings.email.newEmail')}
@@ -240,19 +219,15 @@ function EmailSection({ currentEmail }: { currentEmail: string }) {
           onChange={(event) => setNewEmail(event.target.value)}
           error={form.fieldErrors.newEmail}
         />
-        <TextField
+        <PasswordField
           label={t('auth.fields.currentPassword')}
           name="password"
-          type="password"
-          autoComplete="current-password"
           value={password}
-          onChange={(event) => setPassword(event.target.value)}
+          onValueChange={setPassword}
           error={form.fieldErrors.password}
         />
-        <button type="submit" disabled={pending} className={primaryButton}>
-          {pending ? t('auth.pending') : t('settings.email.submit')}
-        </button>
-      </form>
+        <SubmitButton pending={form.pending}>{t('settings.email.submit')}</SubmitButton>
+      </ErrorTrackingForm>
     </Section>
   );
 }
@@ -265,7 +240,6 @@ function TeachSection() {
     queryFn: ({ signal }) => fetchMyApplication(signal),
   });
   const [motivation, setMotivation] = useState('');
-  const [pending, setPending] = useState(false);
   const form = useFormErrors();
 
   async function handleSubmit(event: FormEvent) {
@@ -276,15 +250,13 @@ function TeachSection() {
       !form.validate(ok ? {} : { motivation: t('settings.teach.length', { min: MOTIVATION_MIN, max: MOTIVATION_MAX }) })
     )
       return;
-    setPending(true);
-    try {
-      const created = await applyToTeach(motivation.trim());
-      queryClient.setQueryData(accountKeys.application, created);
-    } catch (error) {
-      form.fail(error, { validation_failed: 'motivation' });
-    } finally {
-      setPending(false);
-    }
+    await form.submit(
+      async () => {
+        const created = await applyToTeach(motivation.trim());
+        queryClient.setQueryData(accountKeys.application, created);
+      },
+      { validation_failed: 'motivation' },
+    );
   }
 
   const current = application.data;
@@ -301,9 +273,12 @@ function TeachSection() {
       ) : (
         <>
           {current && <ApplicationStatusView status={current.status} note={current.decisionNote} />}
-          <form id={form.formId} noValidate onSubmit={handleSubmit} className="mt-2 space-y-4">
-            <p className="text-sm text-slate-600">{t('settings.teach.intro')}</p>
-            <FormAlert error={form.formError} id={form.alertId} />
+          <ErrorTrackingForm
+            form={form}
+            onSubmit={handleSubmit}
+            className="mt-2 space-y-4"
+            intro={<p className="text-sm text-slate-600">{t('settings.teach.intro')}</p>}
+          >
             <TextAreaField
               label={t('settings.teach.motivation')}
               name="motivation"
@@ -314,10 +289,8 @@ function TeachSection() {
               error={form.fieldErrors.motivation}
               hint={t('settings.teach.count', { count: motivation.trim().length, max: MOTIVATION_MAX })}
             />
-            <button type="submit" disabled={pending} className={primaryButton}>
-              {pending ? t('auth.pending') : t('settings.teach.submit')}
-            </button>
-          </form>
+            <SubmitButton pending={form.pending}>{t('settings.teach.submit')}</SubmitButton>
+          </ErrorTrackingForm>
         </>
       )}
     </Section>
@@ -338,13 +311,11 @@ function ApplicationStatusView({ status, note }: { status: 'pending' | 'approved
 
 function ExportSection() {
   const { t } = useTranslation();
-  const [pending, setPending] = useState(false);
   const form = useFormErrors();
 
   async function handleExport() {
-    setPending(true);
     form.clear();
-    try {
+    await form.submit(async () => {
       const blob = await exportMyData();
       const url = URL.createObjectURL(blob);
       const anchor = document.createElement('a');
@@ -354,40 +325,28 @@ function ExportSection() {
       anchor.click();
       anchor.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (error) {
-      form.fail(error);
-    } finally {
-      setPending(false);
-    }
+    });
   }
 
   return (
     <Section id="settings-export" title={t('settings.export.title')}>
       <p className="mb-4 text-sm text-slate-600">{t('settings.export.intro')}</p>
       <FormAlert error={form.formError} id={form.alertId} />
-      <button type="button" disabled={pending} onClick={() => void handleExport()} className={secondaryButton}>
-        {pending ? t('auth.pending') : t('settings.export.submit')}
+      <button type="button" disabled={form.pending} onClick={() => void handleExport()} className={secondaryButton}>
+        {form.pending ? t('auth.pending') : t('settings.export.submit')}
       </button>
     </Section>
   );
 }
 
+/** What each password-confirmed account action does; its texts live under settings.<kind>. */
+const CONFIRMED_ACTIONS = {
+  deactivate: deactivateAccount,
+  delete: deleteAccount,
+} satisfies Record<string, (password: string) => Promise<void>>;
+
 /** A password-confirmed, irreversible (or hard to reverse) account action. */
-function ConfirmWithPassword({
-  id,
-  title,
-  warning,
-  confirmLabel,
-  submitLabel,
-  action,
-}: {
-  id: string;
-  title: string;
-  warning: string;
-  confirmLabel: string;
-  submitLabel: string;
-  action: (password: string) => Promise<void>;
-}) {
+function ConfirmWithPassword({ kind }: { kind: keyof typeof CONFIRMED_ACTIONS }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -404,7 +363,7 @@ function ConfirmWithPassword({
     if (!form.validate(errors)) return;
     setPending(true);
     try {
-      await action(password);
+      await CONFIRMED_ACTIONS[kind](password);
       queryClient.clear();
       void navigate('/', { replace: true });
     } catch (error) {
@@ -414,19 +373,16 @@ function ConfirmWithPassword({
   }
 
   return (
-    <Section id={id} title={title} danger>
+    <Section id={`settings-${kind}`} title={t(`settings.${kind}.title`)} danger>
       <p role="note" className="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-900">
-        {warning}
+        {t(`settings.${kind}.warning`)}
       </p>
-      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-4">
-        <FormAlert error={form.formError} id={form.alertId} />
-        <TextField
+      <ErrorTrackingForm form={form} onSubmit={handleSubmit} className="space-y-4">
+        <PasswordField
           label={t('auth.fields.currentPassword')}
           name="password"
-          type="password"
-          autoComplete="current-password"
           value={password}
-          onChange={(event) => setPassword(event.target.value)}
+          onValueChange={setPassword}
           error={form.fieldErrors.password}
         />
         <CheckboxField
@@ -434,40 +390,12 @@ function ConfirmWithPassword({
           checked={confirmed}
           onChange={(event) => setConfirmed(event.target.checked)}
           error={form.fieldErrors.confirm}
-          label={confirmLabel}
+          label={t(`settings.${kind}.confirm`)}
         />
-        <button type="submit" disabled={pending} className={dangerButton}>
-          {pending ? t('auth.pending') : submitLabel}
-        </button>
-      </form>
+        <SubmitButton pending={pending} className={dangerButton}>
+          {t(`settings.${kind}.submit`)}
+        </SubmitButton>
+      </ErrorTrackingForm>
     </Section>
-  );
-}
-
-function DeactivateSection() {
-  const { t } = useTranslation();
-  return (
-    <ConfirmWithPassword
-      id="settings-deactivate"
-      title={t('settings.deactivate.title')}
-      warning={t('settings.deactivate.warning')}
-      confirmLabel={t('settings.deactivate.confirm')}
-      submitLabel={t('settings.deactivate.submit')}
-      action={deactivateAccount}
-    />
-  );
-}
-
-function DeleteSection() {
-  const { t } = useTranslation();
-  return (
-    <ConfirmWithPassword
-      id="settings-delete"
-      title={t('settings.delete.title')}
-      warning={t('settings.delete.warning')}
-      confirmLabel={t('settings.delete.confirm')}
-      submitLabel={t('settings.delete.submit')}
-      action={deleteAccount}
-    />
   );
 }

@@ -7,9 +7,11 @@ import { useAuth } from '../../auth/AuthProvider';
 import { safeNextPath } from '../../auth/errorMessages';
 import { chooseLanguage } from '../../i18n';
 import {
-  FormAlert,
+  ErrorTrackingForm,
   Notice,
   PageCard,
+  PasswordField,
+  SubmitButton,
   TextField,
   linkClass,
   primaryButton,
@@ -64,14 +66,19 @@ export function LoginPage() {
 
   return (
     <PageCard title={t('auth.login.title')}>
-      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-5">
-        <FormAlert error={form.formError} id={form.alertId}>
-          {unverified && !resent && (
+      <ErrorTrackingForm
+        form={form}
+        onSubmit={handleSubmit}
+        className="space-y-5"
+        alertActions={
+          unverified &&
+          !resent && (
             <button type="button" onClick={() => void handleResend()} className={`mt-3 ${secondaryButton}`}>
               {t('auth.login.resend')}
             </button>
-          )}
-        </FormAlert>
+          )
+        }
+      >
         {resent && <Notice>{t('auth.login.resent')}</Notice>}
         <TextField
           label={t('auth.fields.email')}
@@ -83,19 +90,17 @@ export function LoginPage() {
           onChange={(event) => setEmail(event.target.value)}
           error={form.fieldErrors.email}
         />
-        <TextField
+        <PasswordField
           label={t('auth.fields.password')}
           name="password"
-          type="password"
-          autoComplete="current-password"
           required
           value={password}
-          onChange={(event) => setPassword(event.target.value)}
+          onValueChange={setPassword}
           error={form.fieldErrors.password}
         />
-        <button type="submit" disabled={pending} className={`w-full ${primaryButton}`}>
-          {pending ? t('auth.pending') : t('auth.login.submit')}
-        </button>
+        <SubmitButton pending={pending} className={`w-full ${primaryButton}`}>
+          {t('auth.login.submit')}
+        </SubmitButton>
         <div className="flex flex-wrap justify-between gap-2 text-sm">
           <Link to="/forgot-password" className={linkClass}>
             {t('auth.forgot.link')}
@@ -104,7 +109,7 @@ export function LoginPage() {
             {t('auth.signup.link')}
           </Link>
         </div>
-      </form>
+      </ErrorTrackingForm>
     </PageCard>
   );
 }

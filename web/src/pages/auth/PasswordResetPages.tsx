@@ -2,28 +2,33 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { forgotPassword, resetPassword } from '../../api/accounts';
-import { FormAlert, Notice, PageCard, TextField, linkClass, primaryButton, useFormErrors } from '../../components/form';
-import { PasswordHint, passwordLengthOk } from './PasswordHint';
+import {
+  ErrorTrackingForm,
+  FormAlert,
+  Notice,
+  PageCard,
+  PasswordField,
+  SubmitButton,
+  TextField,
+  linkClass,
+  primaryButton,
+  useFormErrors,
+} from '../../components/form';
+import { passwordLengthOk } from '../../components/PasswordHint';
 
 export function ForgotPasswordPage() {
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
-  const [pending, setPending] = useState(false);
   const [sent, setSent] = useState(false);
   const form = useFormErrors();
 
   async function handleSubmit(event: FormEvent) {
     event.preventDefault();
     if (!form.validate(email.trim() ? {} : { email: t('auth.validation.email') })) return;
-    setPending(true);
-    try {
+    await form.submit(async () => {
       await forgotPassword(email.trim());
       setSent(true);
-    } catch (error) {
-      form.fail(error);
-    } finally {
-      setPending(false);
-    }
+    });
   }
 
   return (
@@ -31,9 +36,12 @@ export function ForgotPasswordPage() {
       {sent ? (
         <Notice>{t('auth.forgot.sent')}</Notice>
       ) : (
-        <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-5">
-          <p className="text-sm text-slate-600">{t('auth.forgot.intro')}</p>
-          <FormAlert error={form.formError} id={form.alertId} />
+        <ErrorTrackingForm
+          form={form}
+          onSubmit={handleSubmit}
+          className="space-y-5"
+          intro={<p className="text-sm text-slate-600">{t('auth.forgot.intro')}</p>}
+        >
           <TextField
             label={t('auth.fields.email')}
             name="email"
@@ -44,10 +52,10 @@ export function ForgotPasswordPage() {
             onChange={(event) => setEmail(event.target.value)}
             error={form.fieldErrors.email}
           />
-          <button type="submit" disabled={pending} className={`w-full ${primaryButton}`}>
-            {pending ? t('auth.pending') : t('auth.forgot.submit')}
-          </button>
-        </form>
+          <SubmitButton pending={form.pending} className={`w-full ${primaryButton}`}>
+            {t('auth.forgot.submit')}
+          </SubmitButton>
+        </ErrorTrackingForm>
       )}
       <p className="mt-6 text-sm">
         <Link to="/login" className={linkClass}>
@@ -63,22 +71,19 @@ export function ResetPasswordPage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const [password, setPassword] = useState('');
-  const [pending, setPending] = useState(false);
   const [done, setDone] = useState(false);
   const form = useFormErrors();
 
   async function handleSubmit(event: FormEvent) {
     event.preventDefault();
     if (!form.validate(passwordLengthOk(password) ? {} : { password: t('errors.invalid_password') })) return;
-    setPending(true);
-    try {
-      await resetPassword({ token, password });
-      setDone(true);
-    } catch (error) {
-      form.fail(error, { invalid_password: 'password' });
-    } finally {
-      setPending(false);
-    }
+    await form.submit(
+      async () => {
+        await resetPassword({ token, password });
+        setDone(true);
+      },
+      { invalid_password: 'password' },
+    );
   }
 
   return (
@@ -93,23 +98,20 @@ export function ResetPasswordPage() {
       ) : !token ? (
         <FormAlert error={{ key: 'errors.invalid_token' }} />
       ) : (
-        <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-5">
-          <FormAlert error={form.formError} id={form.alertId} />
-          <TextField
+        <ErrorTrackingForm form={form} onSubmit={handleSubmit} className="space-y-5">
+          <PasswordField
             label={t('auth.fields.newPassword')}
             name="password"
-            type="password"
-            autoComplete="new-password"
+            isNew
             required
             value={password}
-            onChange={(event) => setPassword(event.target.value)}
+            onValueChange={setPassword}
             error={form.fieldErrors.password}
-            hint={<PasswordHint password={password} />}
           />
-          <button type="submit" disabled={pending} className={`w-full ${primaryButton}`}>
-            {pending ? t('auth.pending') : t('auth.reset.submit')}
-          </button>
-        </form>
+          <SubmitButton pending={form.pending} className={`w-full ${primaryButton}`}>
+            {t('auth.reset.submit')}
+          </SubmitButton>
+        </ErrorTrackingForm>
       )}
     </PageCard>
   );

@@ -5,9 +5,11 @@ import { register } from '../../api/accounts';
 import type { Locale } from '../../api/accountsTypes';
 import {
   CheckboxField,
-  FormAlert,
+  ErrorTrackingForm,
   Notice,
   PageCard,
+  PasswordField,
+  SubmitButton,
   TextField,
   inputClass,
   linkClass,
@@ -15,7 +17,7 @@ import {
   useFormErrors,
 } from '../../components/form';
 import { isSupportedLanguage, LANGUAGE_ENDONYMS, SUPPORTED_LANGUAGES } from '../../i18n/language';
-import { PasswordHint, passwordLengthOk } from './PasswordHint';
+import { passwordLengthOk } from '../../components/PasswordHint';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 
@@ -30,7 +32,6 @@ export function SignupPage() {
   const [terms, setTerms] = useState(false);
   const [privacy, setPrivacy] = useState(false);
   const [marketing, setMarketing] = useState(false);
-  const [pending, setPending] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const form = useFormErrors();
 
@@ -43,21 +44,19 @@ export function SignupPage() {
     if (!terms) errors.terms = t('auth.validation.terms');
     if (!privacy) errors.privacy = t('auth.validation.privacy');
     if (!form.validate(errors)) return;
-    setPending(true);
-    try {
-      await register({
-        email: email.trim(),
-        password,
-        displayName: displayName.trim(),
-        locale,
-        consents: { terms: true, privacy: true, marketing },
-      });
-      setSentTo(email.trim());
-    } catch (error) {
-      form.fail(error, { invalid_password: 'password', consent_required: 'terms' });
-    } finally {
-      setPending(false);
-    }
+    await form.submit(
+      async () => {
+        await register({
+          email: email.trim(),
+          password,
+          displayName: displayName.trim(),
+          locale,
+          consents: { terms: true, privacy: true, marketing },
+        });
+        setSentTo(email.trim());
+      },
+      { invalid_password: 'password', consent_required: 'terms' },
+    );
   }
 
   if (sentTo) {
@@ -76,8 +75,7 @@ export function SignupPage() {
 
   return (
     <PageCard title={t('auth.signup.title')}>
-      <form id={form.formId} noValidate onSubmit={handleSubmit} className="space-y-5">
-        <FormAlert error={form.formError} id={form.alertId} />
+      <ErrorTrackingForm form={form} onSubmit={handleSubmit} className="space-y-5">
         <TextField
           label={t('auth.fields.email')}
           name="email"
@@ -88,17 +86,15 @@ export function SignupPage() {
           onChange={(event) => setEmail(event.target.value)}
           error={form.fieldErrors.email}
         />
-        <TextField
+        <PasswordField
           label={t('auth.fields.password')}
           name="password"
-          type="password"
-          autoComplete="new-password"
+          isNew
           required
           maxLength={256}
           value={password}
-          onChange={(event) => setPassword(event.target.value)}
+          onValueChange={setPassword}
           error={form.fieldErrors.password}
-          hint={<PasswordHint password={password} />}
         />
         <TextField
           label={t('auth.fields.displayName')}
@@ -144,16 +140,16 @@ export function SignupPage() {
             label={t('auth.signup.marketing')}
           />
         </fieldset>
-        <button type="submit" disabled={pending} className={`w-full ${primaryButton}`}>
-          {pending ? t('auth.pending') : t('auth.signup.submit')}
-        </button>
+        <SubmitButton pending={form.pending} className={`w-full ${primaryButton}`}>
+          {t('auth.signup.submit')}
+        </SubmitButton>
         <p className="text-sm text-slate-600">
           {t('auth.signup.haveAccount')}{' '}
           <Link to="/login" className={linkClass}>
             {t('auth.login.link')}
           </Link>
         </p>
-      </form>
+      </ErrorTrackingForm>
     </PageCard>
   );
 }
