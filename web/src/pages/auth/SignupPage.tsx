@@ -109,30 +109,8 @@ export function SignupPage() {
         <LocaleSelect value={locale} onChange={setLocale} />
         <fieldset className="space-y-3">
           <legend className="text-sm font-medium text-slate-800">{t('auth.signup.consents')}</legend>
-          <CheckboxField
-            name="terms"
-            checked={terms}
-            onChange={(event) => setTerms(event.target.checked)}
-            error={form.fieldErrors.terms}
-            label={
-              <Trans
-                i18nKey="auth.signup.terms"
-                components={{ doc: <Link to="/terms" target="_blank" className={linkClass} /> }}
-              />
-            }
-          />
-          <CheckboxField
-            name="privacy"
-            checked={privacy}
-            onChange={(event) => setPrivacy(event.target.checked)}
-            error={form.fieldErrors.privacy}
-            label={
-              <Trans
-                i18nKey="auth.signup.privacy"
-                components={{ doc: <Link to="/privacy" target="_blank" className={linkClass} /> }}
-              />
-            }
-          />
+          <PolicyConsent policy="terms" checked={terms} onChange={setTerms} error={form.fieldErrors.terms} />
+          <PolicyConsent policy="privacy" checked={privacy} onChange={setPrivacy} error={form.fieldErrors.privacy} />
           <CheckboxField
             name="marketing"
             checked={marketing}
@@ -177,5 +155,28 @@ export function LocaleSelect({ value, onChange }: { value: Locale; onChange: (lo
         ))}
       </select>
     </div>
+  );
+}
+
+/** A required consent to one of the legal documents, linking to it in a new tab. */
+function PolicyConsent(props: {
+  policy: 'terms' | 'privacy';
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  error: string | undefined;
+}) {
+  return (
+    <CheckboxField
+      name={props.policy}
+      checked={props.checked}
+      onChange={(event) => props.onChange(event.target.checked)}
+      error={props.error}
+      label={
+        <Trans
+          i18nKey={`auth.signup.${props.policy}`}
+          components={{ doc: <Link to={`/${props.policy}`} target="_blank" className={linkClass} /> }}
+        />
+      }
+    />
   );
 }
