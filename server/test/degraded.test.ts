@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from './support/private-services.js';
 import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
+import { mailedToken } from './support/accounts.js';
 
 type Readiness = { status: string; checks: Record<string, { status: string; backend: string }> };
 
@@ -69,5 +70,20 @@ describe('Redis outage [private redis]', () => {
     );
     expect(recovered.body.checks.cache?.status).toBe('up');
     expect(recovered.body.checks.queue?.status).toBe('up');
+
+    // The worker consumes again: a reset mail goes through the queue and reaches the mailbox.
+    const forgot = await fetch(`${server.url}/api/v1/auth/forgot-password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'student@lectio.localhost' }),
+    });
+    expect(forgot.status).toBe(202);
+    expect(await mailedToken(server.url, 'student@lectio.localhost', /reset-password\?token=([\w-]+)/)).toBeTruthy();
+  });
+
+  it('shuts down promptly after the outage (no worker left waiting on a dead connection)', async () => {
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

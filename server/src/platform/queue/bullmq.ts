@@ -46,6 +46,8 @@ const FIRST_CONNECT_WAIT_MS = 5_000;
 const STARTUP_CONNECT_WAIT_MS = 15_000;
 /** Connection errors repeat on every reconnect attempt; one line per source per window is enough. */
 const ERROR_LOG_WINDOW_MS = 30_000;
+/** Once no handler runs, how long a worker's close() may take before its sockets are dropped. */
+const IDLE_CLOSE_GRACE_MS = 2_000;
 
 type BullJob = Job<unknown, void, string>;
 
@@ -306,26 +308,47 @@ export class BullmqQueue implements QueuePort {
     for (const entry of state.inFlight.values()) entry.controller.abort(new Error('worker shutting down'));
     // close() stops fetching and waits for the running handlers.
     const closing = Promise.allSettled(state.workers.map((w) => w.close()));
-    if (!(await settlesWithin(closing, this.shutdownTimeoutMs))) {
-      const leftovers = [...state.inFlight.values()];
-      this.logger.warn(
-        { jobIds: leftovers.map((e) => e.job.id), timeoutMs: this.shutdownTimeoutMs },
-        'bullmq queue: handlers still running at the shutdown timeout; their jobs go back to the queue',
-      );
-      for (const entry of leftovers) {
-        entry.handedBack = true;
-        try {
-          await entry.job.moveToWait(entry.token);
-        } catch (error) {
-          // Its lock then expires and stalled recovery on another worker returns it.
-          this.logger.error({ err: error, jobId: entry.job.id }, 'bullmq queue: handing a job back failed');
-        }
-        entry.abandon(new WaitingError());
+    const deadline = Date.now() + this.shutdownTimeoutMs;
+    let idleSince: number | undefined;
+    let closed = false;
+    while (!(closed = await settlesWithin(closing, 50))) {
+      const now = Date.now();
+      if (state.inFlight.size > 0) idleSince = undefined;
+      else idleSince ??= now;
+      if (idleSince !== undefined && now - idleSince >= IDLE_CLOSE_GRACE_MS) break;
+      if (now >= deadline) {
+        await this.handBack(state);
+        break;
       }
-      // The processors have returned, so close() can finish; the handlers run on unobserved.
-      await closing;
+    }
+    if (!closed && !(await settlesWithin(closing, IDLE_CLOSE_GRACE_MS))) {
+      // Every handler has returned, yet BullMQ still waits for its blocking client to end. A client
+      // left in "reconnecting" by a Redis outage never emits that event (taskforcesh/bullmq#4656),
+      // so close() would hang the shutdown for ever: drop the sockets and stop waiting for it.
+      this.logger.warn({ workers: state.workers.length }, 'bullmq queue: a worker did not close; disconnecting it');
+      await Promise.allSettled(state.workers.map((w) => forceDisconnect(w)));
     }
     await quitOrDisconnect(state.connection);
+  }
+
+  /** At the shutdown timeout: the jobs of handlers still running go back to the queue. */
+  private async handBack(state: WorkerState): Promise<void> {
+    const leftovers = [...state.inFlight.values()];
+    this.logger.warn(
+      { jobIds: leftovers.map((e) => e.job.id), timeoutMs: this.shutdownTimeoutMs },
+      'bullmq queue: handlers still running at the shutdown timeout; their jobs go back to the queue',
+    );
+    for (const entry of leftovers) {
+      entry.handedBack = true;
+      try {
+        await entry.job.moveToWait(entry.token);
+      } catch (error) {
+        // Its lock then expires and stalled recovery on another worker returns it.
+        this.logger.error({ err: error, jobId: entry.job.id }, 'bullmq queue: handing a job back failed');
+      }
+      // The processor returns at once; the handler runs on unobserved.
+      entry.abandon(new WaitingError());
+    }
   }
 
   /**
@@ -403,6 +426,20 @@ function becomesReady(redis: Redis, withinMs: number, options: { throughErrors?:
     if (!options.throughErrors) redis.on('error', onFailure);
     redis.on('end', onFailure);
   });
+}
+
+/**
+ * BullMQ exposes no forced close once a graceful one is under way, so this reaches for the two
+ * ioredis clients a Worker owns. disconnect() also cancels any pending reconnect timer, so nothing
+ * is left keeping the process alive.
+ */
+async function forceDisconnect(worker: Worker): Promise<void> {
+  // Protected in BullMQ's typings; both fields have existed since BullMQ 2.
+  const internals = worker as unknown as Record<'blockingConnection' | 'connection', { client: Promise<Redis> }>;
+  for (const connection of [internals.blockingConnection, internals.connection]) {
+    const client = await withTimeout(connection.client, 1_000, 'client').catch(() => undefined);
+    client?.disconnect();
+  }
 }
 
 async function quitOrDisconnect(redis: Redis): Promise<void> {
