@@ -1,9 +1,13 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { DatabasePort, Db } from './port.js';
 import * as schema from './schema.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+
+/** The contrib extensions migrations create; PostgreSQL ships them, PGlite loads them on demand. */
+const EXTENSIONS = { extensions: { pg_trgm } } satisfies PGliteOptions;
 
 /**
  * PostgreSQL in WebAssembly, files under the data directory. One process may hold the directory:
@@ -14,7 +18,7 @@ export async function openPglite(dataDir: string, opts: { lockPurpose: string })
   const lock: DataDirLock = await acquireDataDirLock(dataDir, opts.lockPurpose);
   let client: PGlite;
   try {
-    client = await PGlite.create(dataDir);
+    client = await PGlite.create({ dataDir, ...EXTENSIONS });
   } catch (error) {
     await lock.release();
     throw error;
@@ -24,7 +28,7 @@ export async function openPglite(dataDir: string, opts: { lockPurpose: string })
 
 /** An in-memory PGlite for tests that need a throwaway database. */
 export async function openMemoryPglite(): Promise<DatabasePort> {
-  return pglitePort(await PGlite.create(), async () => {});
+  return pglitePort(await PGlite.create(EXTENSIONS), async () => {});
 }
 
 function pglitePort(client: PGlite, afterClose: () => Promise<void>): DatabasePort {

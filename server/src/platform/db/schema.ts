@@ -4,3 +4,7 @@ export * from '../../modules/auth/schema.js';
 export * from '../mail/schema.js';
 export * from '../queue/schema.js';
 export * from '../storage/schema.js';
+export * from '../../modules/catalog/schema.js';
+export * from '../../modules/enrollments/schema.js';
+export * from '../../modules/reviews/schema.js';
+export * from '../../modules/search/schema.js';
