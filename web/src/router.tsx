@@ -1,5 +1,9 @@
 import { createBrowserRouter } from 'react-router';
 import { RequireAdmin, RequireAuth } from './auth/guards';
+import { RequireInstructor } from './catalog/guards';
+import { CategoryPage } from './catalog/pages/CategoryPage';
+import { InstructorPage } from './catalog/pages/InstructorPage';
+import { SearchPage } from './catalog/pages/SearchPage';
 import { Layout } from './components/Layout';
 import { LoginPage } from './pages/auth/LoginPage';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/PasswordResetPages';
@@ -32,9 +36,45 @@ export const router = createBrowserRouter([
           { path: 'reset-password', element: <ResetPasswordPage /> },
           { path: 'terms', element: <TermsPage /> },
           { path: 'privacy', element: <PrivacyPage /> },
+          { path: 'search', element: <SearchPage /> },
+          { path: 'categories/:slug', element: <CategoryPage /> },
+          {
+            // Lazy: the Markdown renderer it needs is the app's largest dependency.
+            path: 'courses/:slug',
+            lazy: async () => ({ Component: (await import('./catalog/pages/CoursePage')).CoursePage }),
+          },
+          { path: 'instructors/:id', element: <InstructorPage /> },
+          {
+            // Free-preview lessons open for visitors too; the API says who may read the rest.
+            path: 'learn/:slug/lessons/:lessonId',
+            lazy: async () => ({ Component: (await import('./catalog/pages/LessonPage')).LessonPage }),
+          },
+          {
+            element: <RequireInstructor />,
+            children: [
+              {
+                path: 'studio',
+                lazy: async () => ({
+                  Component: (await import('./catalog/pages/StudioCoursesPage')).StudioCoursesPage,
+                }),
+              },
+              {
+                path: 'studio/courses/:id',
+                lazy: async () => ({ Component: (await import('./catalog/pages/StudioCoursePage')).StudioCoursePage }),
+              },
+            ],
+          },
           {
             element: <RequireAuth />,
             children: [
+              {
+                path: 'me/courses',
+                lazy: async () => ({ Component: (await import('./catalog/pages/MyLearningPages')).MyCoursesPage }),
+              },
+              {
+                path: 'me/wishlist',
+                lazy: async () => ({ Component: (await import('./catalog/pages/MyLearningPages')).WishlistPage }),
+              },
               {
                 path: 'settings',
                 lazy: async () => ({ Component: (await import('./pages/SettingsPage')).SettingsPage }),
@@ -51,6 +91,14 @@ export const router = createBrowserRouter([
               {
                 path: 'admin/users',
                 lazy: async () => ({ Component: (await import('./pages/AdminUsersPage')).AdminUsersPage }),
+              },
+              {
+                path: 'admin/courses',
+                lazy: async () => ({ Component: (await import('./catalog/pages/AdminCatalogPages')).AdminCoursesPage }),
+              },
+              {
+                path: 'admin/reviews',
+                lazy: async () => ({ Component: (await import('./catalog/pages/AdminCatalogPages')).AdminReviewsPage }),
               },
               {
                 path: 'admin/instructor-applications',

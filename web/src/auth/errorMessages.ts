@@ -22,6 +22,28 @@ export const KNOWN_ERROR_CODES = [
   'forbidden',
   'unauthenticated',
   'token_expired',
+  // docs/design/catalog-api.md
+  'not_found',
+  'not_enrolled',
+  'already_enrolled',
+  'payment_required',
+  'review_exists',
+  'already_reported',
+  'publish_checklist_failed',
+  'curriculum_mismatch',
+  'invalid_image',
+  'unsupported_image_type',
+  'image_too_small',
+  'cover_superseded',
+  'payload_too_large',
+  'empty_file',
+  'invalid_file_name',
+  'course_taken_down',
+  'own_course',
+  'course_not_found',
+  'lesson_not_found',
+  'section_not_found',
+  'review_not_found',
 ] as const;
 
 export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number];

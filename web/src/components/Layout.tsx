@@ -1,5 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet } from 'react-router';
+import { useAuth } from '../auth/AuthProvider';
+import { SearchBox } from '../catalog/components/SearchBox';
 import { DevMailboxLink } from './DevMailboxLink';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LogoMark } from './LogoMark';
@@ -10,6 +12,8 @@ const navLinkClass =
 
 export function Layout() {
   const { t } = useTranslation();
+  const { state } = useAuth();
+  const role = state.status === 'authenticated' ? state.user.role : null;
 
   return (
     <div className="flex min-h-dvh flex-col bg-slate-50 text-slate-900">
@@ -45,6 +49,40 @@ export function Layout() {
                 </NavLink>
               </li>
               <li>
+                <NavLink
+                  to="/search"
+                  className={({ isActive }) =>
+                    isActive ? `${navLinkClass} bg-slate-100 text-slate-900` : navLinkClass
+                  }
+                >
+                  {t('nav.search')}
+                </NavLink>
+              </li>
+              {role && (
+                <li>
+                  <NavLink
+                    to="/me/courses"
+                    className={({ isActive }) =>
+                      isActive ? `${navLinkClass} bg-slate-100 text-slate-900` : navLinkClass
+                    }
+                  >
+                    {t('nav.myLearning')}
+                  </NavLink>
+                </li>
+              )}
+              {(role === 'instructor' || role === 'admin') && (
+                <li>
+                  <NavLink
+                    to="/studio"
+                    className={({ isActive }) =>
+                      isActive ? `${navLinkClass} bg-slate-100 text-slate-900` : navLinkClass
+                    }
+                  >
+                    {t('nav.studio')}
+                  </NavLink>
+                </li>
+              )}
+              <li>
                 {/* Served by the API server, not the SPA: force a full page load. */}
                 <a href="/docs" className={navLinkClass}>
                   {t('nav.apiDocs')}
@@ -53,6 +91,7 @@ export function Layout() {
             </ul>
           </nav>
 
+          <SearchBox />
           <LanguageSwitch />
           <UserMenu />
         </div>

@@ -95,6 +95,23 @@ export function UserMenu() {
           <p className="truncate px-3 py-2 text-xs text-slate-500">{state.user.email}</p>
           <ul>
             <li>
+              <Link to="/me/courses" className={itemClass}>
+                {t('userMenu.myLearning')}
+              </Link>
+            </li>
+            <li>
+              <Link to="/me/wishlist" className={itemClass}>
+                {t('userMenu.wishlist')}
+              </Link>
+            </li>
+            {(state.user.role === 'instructor' || state.user.role === 'admin') && (
+              <li>
+                <Link to="/studio" className={itemClass}>
+                  {t('userMenu.studio')}
+                </Link>
+              </li>
+            )}
+            <li className="mt-1 border-t border-slate-200 pt-1">
               <Link to="/settings" className={itemClass}>
                 {t('userMenu.settings')}
               </Link>
@@ -114,6 +131,16 @@ export function UserMenu() {
                 <li>
                   <Link to="/admin/instructor-applications" className={itemClass}>
                     {t('userMenu.adminApplications')}
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/admin/courses" className={itemClass}>
+                    {t('userMenu.adminCourses')}
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/admin/reviews" className={itemClass}>
+                    {t('userMenu.adminReviews')}
                   </Link>
                 </li>
               </>

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CatalogRows } from '../catalog/components/CourseRows';
 import { PlatformStatus } from '../components/PlatformStatus';
 
 export function HomePage() {
@@ -22,6 +23,8 @@ export function HomePage() {
           </a>
         </div>
       </section>
+
+      <CatalogRows />
 
       <section
         id="features"
