@@ -6,6 +6,13 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { adminRoutes } from './modules/admin/routes.js';
+import { ViewCountRepository } from './modules/analytics/repository.js';
+import { analyticsRoutes } from './modules/analytics/routes.js';
+import { ViewCounterService } from './modules/analytics/service.js';
+import { coverImage } from './modules/catalog/views.js';
+import { SeoRepository } from './modules/seo/repository.js';
+import { seoRoutes } from './modules/seo/routes.js';
+import { SeoService } from './modules/seo/service.js';
 import { AdminUserService } from './modules/admin/service.js';
 import { AccountCache } from './modules/auth/account-cache.js';
 import { LoginGuard } from './modules/auth/login-guard.js';
@@ -25,7 +32,29 @@ import { AccountService } from './modules/users/account-service.js';
 import { UserRepository } from './modules/users/repository.js';
 import { meRoutes } from './modules/users/routes.js';
 import { UserService } from './modules/users/service.js';
+import { CatalogRepository } from './modules/catalog/repository.js';
+import { CatalogCache } from './modules/catalog/invalidation.js';
+import { CourseAdminService } from './modules/catalog/admin-service.js';
+import { CourseWriter } from './modules/catalog/course-writer.js';
+import { courseAdminRoutes } from './modules/catalog/routes-admin.js';
+import { catalogRoutes } from './modules/catalog/routes-public.js';
+import { studioRoutes } from './modules/catalog/routes-studio.js';
+import { CatalogService } from './modules/catalog/service.js';
+import { StudioRepository } from './modules/catalog/studio-repository.js';
+import { StudioService } from './modules/catalog/studio-service.js';
+import { EnrollmentAccessService } from './modules/enrollments/access-service.js';
+import { EnrollmentRepository } from './modules/enrollments/repository.js';
+import { enrollmentRoutes } from './modules/enrollments/routes.js';
+import { EnrollmentService } from './modules/enrollments/service.js';
+import { ReviewRepository } from './modules/reviews/repository.js';
+import { reviewRoutes } from './modules/reviews/routes.js';
+import { ReviewService } from './modules/reviews/service.js';
+import { SearchDocumentIndexer } from './modules/search/document.js';
+import { SearchRepository } from './modules/search/repository.js';
+import { searchRoutes } from './modules/search/routes.js';
+import { SearchService } from './modules/search/service.js';
 import { createCache } from './platform/cache/factory.js';
+import { SharpImageProcessor } from './platform/media/images.js';
 import type { CachePort } from './platform/cache/port.js';
 import { ResilientCounters } from './platform/cache/resilient.js';
 import { createDatabase } from './platform/db/factory.js';
@@ -127,6 +156,26 @@ export function buildServices(platform: Platform) {
     refreshReuseGraceMs: config.auth.refreshReuseGraceMs,
   });
   const principals = new PrincipalService(tokens, accountCache);
+  const catalogRepository = new CatalogRepository(database.db, database.primary);
+  const catalogCache = new CatalogCache(cache, (courseId) => catalogRepository.slugOf(courseId), log);
+  // The one access check; the primary, so an enrollment just made counts on the next request.
+  const courseAccess = new EnrollmentAccessService(database.primary);
+  const studioRepository = new StudioRepository(database.primary);
+  const courseWriter = new CourseWriter(studioRepository, new SearchDocumentIndexer(), catalogCache);
+  const media = { mediaBaseUrl: config.http.publicUrl };
+  const catalog = new CatalogService(catalogRepository, catalogCache, courseAccess, platform.storage, media);
+  const studio = new StudioService(
+    studioRepository,
+    catalogRepository,
+    courseWriter,
+    platform.storage,
+    new SharpImageProcessor(),
+    media,
+    log,
+  );
+  const courseAdmin = new CourseAdminService(catalogRepository, studioRepository, courseWriter, catalogCache);
+  const enrollments = new EnrollmentService(new EnrollmentRepository(database.primary), catalogCache, media);
+  const reviews = new ReviewService(new ReviewRepository(database.db, database.primary), courseAccess, catalogCache);
   const accounts = new AccountService(
     userRepository,
     authRepository,
@@ -136,9 +185,24 @@ export function buildServices(platform: Platform) {
     {
       publicUrl: config.http.publicUrl,
     },
+    [enrollments, reviews],
   );
   const instructorApplications = new InstructorApplicationService(applicationRepository, userRepository, accountCache);
   const adminUsers = new AdminUserService(userRepository, authRepository, accountCache);
+  const viewCounter = new ViewCounterService(new ViewCountRepository(database.db, database.primary), cache, log);
+  const seo = new SeoService(new SeoRepository(database.db), {
+    publicUrl: config.http.publicUrl,
+    // The widest JPEG rendition: link previews want a large image and not every client reads WebP.
+    coverImageUrl: (course) =>
+      coverImage(course.coverKey, course.title, config.http.publicUrl)
+        ?.sources.find((s) => s.type === 'image/jpeg')
+        ?.srcset.split(', ')
+        .at(-1)
+        ?.split(' ')[0],
+  });
+  const search = new SearchService(new SearchRepository(database.db, database.primary), new SearchDocumentIndexer(), {
+    mediaBaseUrl: config.http.publicUrl,
+  });
   const health = new HealthService([
     { name: 'database', backend: database.backend, critical: true, ping: () => database.ping() },
     { name: 'cache', backend: platform.cache.backend, critical: false, ping: () => platform.cache.ping() },
@@ -146,7 +210,27 @@ export function buildServices(platform: Platform) {
     { name: 'storage', backend: platform.storage.backend, critical: false, ping: () => platform.storage.ping() },
     { name: 'mail', backend: platform.mail.backend, critical: false, ping: () => platform.mail.ping() },
   ]);
-  return { users, notifications, health, tokens, auth, principals, accounts, instructorApplications, adminUsers };
+  return {
+    users,
+    notifications,
+    health,
+    tokens,
+    auth,
+    principals,
+    accounts,
+    instructorApplications,
+    adminUsers,
+    catalogCache,
+    courseAccess,
+    catalog,
+    studio,
+    courseAdmin,
+    enrollments,
+    reviews,
+    viewCounter,
+    search,
+    seo,
+  };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -157,6 +241,15 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     authRoutes(services.auth, { secure: config.auth.cookieSecure }),
     meRoutes(services.accounts, services.instructorApplications),
     adminRoutes(services.adminUsers, services.instructorApplications),
+    catalogRoutes(services.catalog),
+    studioRoutes(services.studio),
+    courseAdminRoutes(services.courseAdmin),
+    enrollmentRoutes(services.enrollments),
+    reviewRoutes(services.reviews),
+    analyticsRoutes(services.viewCounter, { secureCookies: config.auth.cookieSecure }),
+    // Before the SPA fallback, which would otherwise answer these pages without their preview tags.
+    seoRoutes(services.seo, { webRoot: WEB_ROOT }),
+    searchRoutes(services.search),
   ];
   // Demo-only surfaces never exist in production, whatever the backends.
   if (!config.isProduction && platform.mail.backend === 'outbox') {
@@ -174,7 +267,11 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
 }
 
 export function jobRegistrations(platform: Platform) {
-  const registrations = buildJobRegistrations({ db: platform.database.primary, mail: platform.mail });
+  const registrations = buildJobRegistrations({
+    db: platform.database.primary,
+    mail: platform.mail,
+    cache: platform.cache,
+  });
   assertEveryJobHasHandler(ALL_JOB_DECLARATIONS, registrations);
   return registrations;
 }

@@ -3,14 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACTORS,
   adminOnly,
+  courseAccess,
+  courseOwner,
   everyone,
   fillPath,
   operationsOf,
+  ownerOrAdmin,
   signedIn,
+  teachers,
   type Actor,
   type Fixtures,
+  type MatrixRequest,
   type MatrixRow,
 } from './support/authz.js';
+import sharp from 'sharp';
+import { categories } from '../src/modules/catalog/schema.js';
+import { insertCourse } from './support/course-fixtures.js';
 import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
 
 const PASSWORD = 'matrix-password-123';
@@ -88,7 +96,7 @@ const ROWS: MatrixRow[] = [
   {
     // Ownership: only the student who owns the session may end it; to anyone else it does not exist.
     operation: 'DELETE /api/v1/me/sessions/{id}',
-    expect: { anonymous: 401, student: 204, instructor: 404, otherInstructor: 404, admin: 404 },
+    expect: { anonymous: 401, student: 204, enrolledStudent: 404, instructor: 404, otherInstructor: 404, admin: 404 },
     request: async (f) => ({ params: { id: await f.newStudentSession() } }),
   },
   {
@@ -106,7 +114,7 @@ const ROWS: MatrixRow[] = [
   },
   {
     operation: 'POST /api/v1/me/instructor-application',
-    expect: { anonymous: 401, student: 201, instructor: 409, otherInstructor: 409, admin: 409 },
+    expect: { anonymous: 401, student: 201, enrolledStudent: 201, instructor: 409, otherInstructor: 409, admin: 409 },
     request: () => ({ body: { motivation: 'I have taught databases for ten years at a university.' } }),
     destructive: true,
   },
@@ -124,10 +132,228 @@ const ROWS: MatrixRow[] = [
     expect: adminOnly(200),
     request: (f) => ({ params: { id: f.pendingApplicationId }, body: { approve: false, note: 'Not yet' } }),
   },
+
+  // Enrollments and wishlist: any signed-in user, the service deciding on the course.
+  {
+    // A new free course per caller: its instructor already has access (409 own_course), everyone else enrolls.
+    operation: 'POST /api/v1/courses/{id}/enroll',
+    expect: { ...signedIn(201), instructor: 409 },
+    request: async (f) => ({ params: { id: (await f.newCourse()).id } }),
+  },
+  { operation: 'GET /api/v1/me/enrollments', expect: signedIn(200) },
+  { operation: 'GET /api/v1/me/wishlist', expect: signedIn(200) },
+  {
+    operation: 'PUT /api/v1/me/wishlist/{courseId}',
+    expect: signedIn(204),
+    request: (f) => ({ params: { courseId: f.course.id } }),
+  },
+  {
+    operation: 'DELETE /api/v1/me/wishlist/{courseId}',
+    expect: signedIn(204),
+    request: (f) => ({ params: { courseId: f.course.id } }),
+  },
+
+  // Reviews: read by anyone, written by enrolled students, edited by their author, replied to by
+  // the course's instructor, moderated by admins.
+  {
+    operation: 'GET /api/v1/courses/{id}/reviews',
+    expect: everyone(200),
+    request: (f) => ({ params: { id: f.course.id } }),
+  },
+  {
+    operation: 'GET /api/v1/courses/{id}/reviews/mine',
+    expect: { anonymous: 401, student: 404, enrolledStudent: 200, instructor: 404, otherInstructor: 404, admin: 404 },
+    request: (f) => ({ params: { id: f.course.id } }),
+  },
+  {
+    // Only the enrolled student may review; they already have (409 review_exists), so nothing changes here.
+    operation: 'POST /api/v1/courses/{id}/reviews',
+    expect: { anonymous: 401, student: 403, enrolledStudent: 409, instructor: 403, otherInstructor: 403, admin: 403 },
+    request: (f) => ({ params: { id: f.course.id }, body: { rating: 5, body: 'Great' } }),
+  },
+  {
+    operation: 'PATCH /api/v1/reviews/{id}',
+    expect: { anonymous: 401, student: 403, enrolledStudent: 200, instructor: 403, otherInstructor: 403, admin: 403 },
+    request: (f) => ({ params: { id: f.reviewId }, body: { rating: 4 } }),
+  },
+  {
+    operation: 'PUT /api/v1/reviews/{id}/reply',
+    // The instructor only: an admin does not speak for them.
+    expect: { ...ownerOrAdmin(200), admin: 403 },
+    request: (f) => ({ params: { id: f.reviewId }, body: { body: 'Thank you!' } }),
+  },
+  {
+    operation: 'POST /api/v1/reviews/{id}/report',
+    expect: signedIn(204),
+    request: (f) => ({ params: { id: f.reviewId }, body: { reason: 'Checking the matrix' } }),
+  },
+  { operation: 'GET /api/v1/admin/reviews/reports', expect: adminOnly(200) },
+  {
+    operation: 'POST /api/v1/admin/reviews/{id}/hide',
+    expect: adminOnly(200),
+    request: (f) => ({ params: { id: f.moderatedReviewId }, body: { reason: 'Spam' } }),
+  },
+  {
+    operation: 'POST /api/v1/admin/reviews/{id}/unhide',
+    expect: adminOnly(200),
+    request: (f) => ({ params: { id: f.moderatedReviewId } }),
+  },
+
+  // Views and search: public.
+  {
+    operation: 'POST /api/v1/courses/{id}/views',
+    expect: everyone(204),
+    request: (f) => ({ params: { id: f.course.id } }),
+  },
+  {
+    operation: 'GET /api/v1/search',
+    expect: everyone(200),
+    request: () => ({ query: { q: '파이썬', sort: 'rating' } }),
+  },
+  { operation: 'GET /api/v1/search/suggest', expect: everyone(200), request: () => ({ query: { q: 'fix' } }) },
+
+  // The public catalog.
+  { operation: 'GET /api/v1/categories', expect: everyone(200) },
+  { operation: 'GET /api/v1/courses', expect: everyone(200), request: () => ({ query: { sort: 'popular' } }) },
+  {
+    // A draft's page exists only for its instructor and admins; to everyone else it is not there.
+    operation: 'GET /api/v1/courses/{slug}',
+    expect: { ...courseOwner(200), anonymous: 404, student: 404, enrolledStudent: 404 },
+    request: (f) => ({ params: { slug: f.draftCourse.slug } }),
+  },
+  {
+    operation: 'GET /api/v1/instructors/{id}',
+    expect: everyone(200),
+    request: (f) => ({ params: { id: f.userId.instructor } }),
+  },
+  {
+    // A lesson that is not a free preview: the course's content, behind the one access check.
+    operation: 'GET /api/v1/lessons/{id}',
+    expect: courseAccess(200),
+    request: (f) => ({ params: { id: f.course.paidLessonId } }),
+  },
+  {
+    operation: 'GET /api/v1/lessons/{id}/attachments/{attachmentId}/download',
+    expect: courseAccess(200),
+    request: (f) => ({ params: { id: f.course.paidLessonId, attachmentId: f.course.attachmentId } }),
+  },
+
+  // The instructor studio: teachers only; a course that is not theirs is a 404, admins reach all.
+  { operation: 'GET /api/v1/studio/courses', expect: teachers(200) },
+  {
+    operation: 'POST /api/v1/studio/courses',
+    expect: teachers(201),
+    request: () => ({ body: { title: `Matrix course ${unique()}`, price: { amount: 0, currency: 'KRW' } } }),
+  },
+  {
+    operation: 'GET /api/v1/studio/courses/{id}',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.course.id } }),
+  },
+  {
+    operation: 'PATCH /api/v1/studio/courses/{id}',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.draftCourse.id }, body: { subtitle: 'Edited by the matrix' } }),
+  },
+  {
+    operation: 'GET /api/v1/studio/courses/{id}/checklist',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.draftCourse.id } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/courses/{id}/publish',
+    expect: courseOwner(200),
+    request: async (f) => ({ params: { id: (await f.newCourse({ status: 'draft', publishable: true })).id } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/courses/{id}/unpublish',
+    expect: courseOwner(200),
+    request: async (f) => ({ params: { id: (await f.newCourse()).id } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/courses/{id}/archive',
+    expect: courseOwner(200),
+    request: async (f) => ({ params: { id: (await f.newCourse()).id } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/courses/{id}/sections',
+    expect: courseOwner(201),
+    request: (f) => ({ params: { id: f.draftCourse.id }, body: { title: 'More' } }),
+  },
+  {
+    operation: 'PATCH /api/v1/studio/sections/{id}',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.draftCourse.sectionId }, body: { title: 'Renamed' } }),
+  },
+  {
+    operation: 'DELETE /api/v1/studio/sections/{id}',
+    expect: courseOwner(204),
+    request: async (f) => ({ params: { id: (await f.newCourse({ status: 'draft' })).sectionId } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/sections/{id}/lessons',
+    expect: courseOwner(201),
+    request: (f) => ({ params: { id: f.draftCourse.sectionId }, body: { title: 'Another lesson', type: 'text' } }),
+  },
+  {
+    operation: 'PATCH /api/v1/studio/lessons/{id}',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.draftCourse.previewLessonId }, body: { durationSeconds: 120 } }),
+  },
+  {
+    operation: 'DELETE /api/v1/studio/lessons/{id}',
+    expect: courseOwner(204),
+    request: async (f) => ({ params: { id: (await f.newCourse({ status: 'draft' })).previewLessonId } }),
+  },
+  {
+    // The whole order at once, reversed.
+    operation: 'PUT /api/v1/studio/courses/{id}/curriculum',
+    expect: courseOwner(200),
+    request: async (f) => {
+      const c = await f.newCourse({ status: 'draft' });
+      return {
+        params: { id: c.id },
+        body: { sections: [{ id: c.sectionId, lessonIds: [c.paidLessonId, c.previewLessonId] }] },
+      };
+    },
+  },
+  {
+    operation: 'PUT /api/v1/studio/courses/{id}/cover',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.draftCourse.id }, raw: { contentType: 'image/jpeg', data: f.coverImage } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/lessons/{id}/attachments',
+    expect: courseOwner(201),
+    request: (f) => ({
+      params: { id: f.draftCourse.paidLessonId },
+      query: { fileName: 'cheatsheet.txt' },
+      raw: { contentType: 'text/plain', data: new TextEncoder().encode('SELECT 1;') },
+    }),
+  },
+  {
+    operation: 'DELETE /api/v1/studio/attachments/{id}',
+    expect: courseOwner(204),
+    request: async (f) => ({ params: { id: (await f.newCourse({ status: 'draft' })).attachmentId } }),
+  },
+
+  // Course administration.
+  { operation: 'GET /api/v1/admin/courses', expect: adminOnly(200), request: () => ({ query: { status: 'draft' } }) },
+  {
+    operation: 'POST /api/v1/admin/courses/{id}/takedown',
+    expect: adminOnly(200),
+    request: async (f) => ({ params: { id: (await f.newCourse()).id }, body: { reason: 'Copied material' } }),
+  },
+  {
+    operation: 'POST /api/v1/admin/courses/{id}/restore',
+    expect: adminOnly(200),
+    request: async (f) => ({ params: { id: (await f.newCourse({ takenDown: true })).id } }),
+  },
 ];
 
 const ROLE_OF: Record<Exclude<Actor, 'anonymous'>, 'student' | 'instructor' | 'admin'> = {
   student: 'student',
+  enrolledStudent: 'student',
   instructor: 'instructor',
   otherInstructor: 'instructor',
   admin: 'admin',
@@ -145,14 +371,16 @@ describe('authorization matrix [embedded]', () => {
     method: string,
     path: string,
     actor: Actor,
-    init: { body?: unknown; token?: string; query?: Record<string, string> } = {},
+    init: { body?: unknown; raw?: MatrixRequest['raw']; token?: string; query?: Record<string, string> } = {},
   ) {
     const url = new URL(path, server.url);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { 'x-forwarded-for': ipOf(actor) };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.raw) headers['content-type'] = init.raw.contentType;
     if (init.token) headers.authorization = `Bearer ${init.token}`;
-    return fetch(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    const body = init.raw ? init.raw.data : init.body === undefined ? undefined : JSON.stringify(init.body);
+    return fetch(url, { method, headers, body });
   }
 
   async function logIn(actor: Actor, email: string): Promise<string> {
@@ -171,7 +399,24 @@ describe('authorization matrix [embedded]', () => {
       displayName: actor,
       role: ROLE_OF[actor],
     });
-    return { id: user.id, email, token: await logIn(actor, email) };
+    const token = await logIn(actor, email);
+    // Fixtures exist once the first accounts are made; later enrolled students join the course at once.
+    if (actor === 'enrolledStudent' && fixtures) await enroll(fixtures.course.id, token);
+    return { id: user.id, email, token };
+  }
+
+  async function enroll(courseId: string, token: string): Promise<void> {
+    const res = await call('POST', `/api/v1/courses/${courseId}/enroll`, 'enrolledStudent', { token });
+    expect(res.status, 'enrolling a fixture student').toBe(201);
+  }
+
+  async function review(courseId: string, token: string, body: string): Promise<string> {
+    const res = await call('POST', `/api/v1/courses/${courseId}/reviews`, 'enrolledStudent', {
+      token,
+      body: { rating: 4, body },
+    });
+    expect(res.status, 'a fixture review').toBe(201);
+    return ((await res.json()) as { id: string }).id;
   }
 
   beforeAll(async () => {
@@ -208,11 +453,44 @@ describe('authorization matrix [embedded]', () => {
       const mails = (await (await fetch(`${server.url}/api/v1/dev/mailbox`)).json()) as { items: { id: string }[] };
       return mails.items[0]?.id;
     }, 'a mail in the dev mailbox');
+
+    // The catalog the course rows act on, written straight into the database (the studio's own
+    // tests cover making one through the API); enrollments and reviews go through the API.
+    const db = server.database.primary;
+    const [category] = await db
+      .insert(categories)
+      .values({ slug: `matrix-${unique()}`, nameKo: '매트릭스', nameEn: 'Matrix' })
+      .returning();
+    const newCourse: Fixtures['newCourse'] = (opts = {}) =>
+      insertCourse(db, {
+        instructorId: userId.instructor,
+        price: opts.price ?? 0,
+        status: opts.status,
+        extra: {
+          ...(opts.publishable ? { categoryId: category!.id, coverKey: `covers/matrix-${unique()}/v1` } : {}),
+          ...(opts.takenDown ? { takedownReason: 'Copied material', takenDownAt: new Date() } : {}),
+        },
+      });
+    const course = await newCourse();
+    await enroll(course.id, tokens.get('enrolledStudent')!);
+    const reviewId = await review(course.id, tokens.get('enrolledStudent')!, 'Clear, and the exercises help.');
+    const outsider = await createSignedIn('student');
+    await enroll(course.id, outsider.token);
+    const moderatedReviewId = await review(course.id, outsider.token, 'Buy followers at spam.example');
     fixtures = {
       userId,
       newStudentSession,
       pendingApplicationId: application.id,
       mailId,
+      course,
+      paidCourse: await newCourse({ price: 49_000 }),
+      draftCourse: await newCourse({ status: 'draft' }),
+      reviewId,
+      moderatedReviewId,
+      newCourse,
+      coverImage: await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#3366aa' } })
+        .jpeg()
+        .toBuffer(),
     };
   });
   afterAll(() => server?.stop());
@@ -244,6 +522,7 @@ describe('authorization matrix [embedded]', () => {
         const res = await call(method, fillPath(path, request.params), actor, {
           token,
           body: request.body,
+          raw: request.raw,
           query: request.query,
         });
         results[actor] = res.status;

@@ -57,6 +57,17 @@ export function requirePermission(action: Action): preHandlerAsyncHookHandler {
   };
 }
 
+/**
+ * Public routes that answer a signed-in caller with more (a course page's `viewer`, a lesson the
+ * caller is enrolled in): a bearer token is optional, but one that is sent must be valid (401
+ * otherwise), so a client with an expired token refreshes instead of silently seeing less.
+ */
+export function optionalUser(): preHandlerAsyncHookHandler {
+  return async function optionalUserHook(request) {
+    if (request.headers.authorization !== undefined) await authenticate(request);
+  };
+}
+
 /** The principal a `requireUser`/`requirePermission` pre-handler resolved. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError(401, 'unauthenticated', 'Sign in to do this.');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { buildServices, closePlatform, openPlatform } from '../container.js';
+import { SearchDocumentIndexer } from '../modules/search/document.js';
 import { DemoDataRefusedError, seedDemoData } from '../modules/system/seed.js';
 import { USER_ROLES, UserInputError, type UserRole } from '../modules/users/service.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
@@ -93,7 +94,7 @@ program
 
 program
   .command('seed')
-  .description('create the demo users (embedded/development only)')
+  .description('create the demo users and, on an empty catalog, the demo courses (embedded/development only)')
   .action(async () => {
     await withPlatform('lectio seed', async (platform) => {
       await migrate(platform.database.primary);
@@ -103,8 +104,35 @@ program
         notifications: services.notifications,
         isProduction: platform.config.isProduction,
         publicUrl: platform.config.http.publicUrl,
+        db: platform.database.primary,
+        searchIndexer: new SearchDocumentIndexer(),
+        uploadCover: async (instructorId, courseId, image) => {
+          await platform.storage.ensureBuckets();
+          return services.studio.uploadCover({ userId: instructorId, role: 'instructor' }, courseId, image);
+        },
+        log: platform.log,
       });
       console.log(created.length ? `Created ${created.join(', ')}.` : 'Demo users already exist.');
+    });
+  });
+
+program
+  .command('reindex')
+  .description('rebuild the search document of every course (published ones indexed, others removed)')
+  .option('--batch <size>', 'courses per transaction', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('a whole number from 1 to 10000');
+    return n;
+  })
+  .action(async (opts: { batch?: number }) => {
+    await withPlatform('lectio reindex', async (platform) => {
+      await migrate(platform.database.primary);
+      const started = Date.now();
+      const result = await buildServices(platform).search.reindex((p) => {
+        console.log(`reindex: ${p.done}/${p.total} courses, ${p.indexed} published indexed`);
+      }, opts.batch);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`Reindexed ${result.done} course(s), ${result.indexed} published, in ${seconds} s.`);
     });
   });
 

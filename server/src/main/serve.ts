@@ -8,8 +8,10 @@ import {
   openPlatform,
   type Services,
 } from '../container.js';
+import { SearchDocumentIndexer } from '../modules/search/document.js';
 import { seedDemoData } from '../modules/system/seed.js';
 import { migrate } from '../platform/db/migrate.js';
+import type { DatabasePort } from '../platform/db/port.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
 
 export interface ServeOptions {
@@ -23,6 +25,8 @@ export interface RunningServer {
   url: string | undefined;
   /** The live services, for in-process callers such as tests. */
   services: Services;
+  /** The database, for in-process callers such as tests that check what a request stored. */
+  database: DatabasePort;
   stop(): Promise<void>;
 }
 
@@ -38,6 +42,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     if (applied.length) log.info({ applied: applied.length }, 'database migrated');
 
     services = buildServices(platform);
+    // Before seeding: the demo courses' covers go to storage.
+    await platform.storage.ensureBuckets().catch((error: unknown) => {
+      log.warn({ err: error }, 'object storage is not reachable yet; uploads will fail until it is');
+    });
     if (options.api && config.seedDemoData) {
       // Only a brand-new install gets demo users; deleting them later keeps them deleted.
       if ((await services.users.count()) === 0) {
@@ -46,13 +54,15 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           notifications: services.notifications,
           isProduction: config.isProduction,
           publicUrl: config.http.publicUrl,
+          db: platform.database.primary,
+          searchIndexer: new SearchDocumentIndexer(),
+          uploadCover: (instructorId, courseId, image) =>
+            services.studio.uploadCover({ userId: instructorId, role: 'instructor' }, courseId, image),
+          log,
         });
         log.info({ users: created }, 'demo data seeded');
       }
     }
-    await platform.storage.ensureBuckets().catch((error: unknown) => {
-      log.warn({ err: error }, 'object storage is not reachable yet; uploads will fail until it is');
-    });
 
     if (options.worker) {
       const queues = (options.queues ?? [...QUEUE_NAMES]).filter((q) => config.queue.concurrency[q] > 0);
@@ -77,6 +87,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   return {
     url: app ? config.http.publicUrl : undefined,
     services,
+    database: platform.database,
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: no new requests or jobs; finishing what is in flight');

@@ -4,7 +4,11 @@
  * who may call it.
  */
 
-export const ACTORS = ['anonymous', 'student', 'instructor', 'otherInstructor', 'admin'] as const;
+/**
+ * `instructor` owns the fixture course, `otherInstructor` teaches but not that course;
+ * `enrolledStudent` is a student enrolled in it (and the author of its review), `student` is not.
+ */
+export const ACTORS = ['anonymous', 'student', 'enrolledStudent', 'instructor', 'otherInstructor', 'admin'] as const;
 export type Actor = (typeof ACTORS)[number];
 
 /** What a row may use to build its request: ids of things that exist, owned by a known actor. */
@@ -20,12 +24,46 @@ export interface Fixtures {
   pendingApplicationId: string;
   /** A mail in the dev mailbox. */
   mailId: string;
+  /** A published free course owned by `instructor`, with `enrolledStudent` enrolled and its review. */
+  course: CourseFixture;
+  /** A published paid course owned by `instructor` (nobody enrolled). */
+  paidCourse: CourseFixture;
+  /** A draft course owned by `instructor`. */
+  draftCourse: CourseFixture;
+  /** The review `enrolledStudent` wrote of `course`. */
+  reviewId: string;
+  /** Another review of `course` (by a student outside the matrix), for the moderation rows. */
+  moderatedReviewId: string;
+  /** A new published free course owned by `instructor`, for rows that enroll or change a course. */
+  newCourse(opts?: {
+    price?: number;
+    status?: 'draft' | 'published' | 'archived';
+    /** Ready to publish: a category and a cover set. */
+    publishable?: boolean;
+    takenDown?: boolean;
+  }): Promise<CourseFixture>;
+  /** A 1280×720 JPEG, for the cover upload. */
+  coverImage: Uint8Array;
+}
+
+export interface CourseFixture {
+  id: string;
+  slug: string;
+  sectionId: string;
+  /** A free-preview text lesson. */
+  previewLessonId: string;
+  /** A lesson for enrolled students only, with `attachmentId`. */
+  paidLessonId: string;
+  attachmentId: string;
 }
 
 export interface MatrixRequest {
   params?: Record<string, string>;
   query?: Record<string, string>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, for the upload routes. */
+  raw?: { contentType: string; data: Uint8Array };
   headers?: Record<string, string>;
 }
 
@@ -44,16 +82,60 @@ export interface MatrixRow {
 
 /** Shorthand: the same status for every signed-in actor, and 401 for anonymous. */
 export function signedIn(status: number): Record<Actor, number> {
-  return { anonymous: 401, student: status, instructor: status, otherInstructor: status, admin: status };
+  return {
+    anonymous: 401,
+    student: status,
+    enrolledStudent: status,
+    instructor: status,
+    otherInstructor: status,
+    admin: status,
+  };
 }
 
 /** Admin-only: 401 anonymous, 403 everyone else, `status` for the admin. */
 export function adminOnly(status: number): Record<Actor, number> {
-  return { anonymous: 401, student: 403, instructor: 403, otherInstructor: 403, admin: status };
+  return { anonymous: 401, student: 403, enrolledStudent: 403, instructor: 403, otherInstructor: 403, admin: status };
 }
 
 export function everyone(status: number): Record<Actor, number> {
-  return { anonymous: status, student: status, instructor: status, otherInstructor: status, admin: status };
+  return {
+    anonymous: status,
+    student: status,
+    enrolledStudent: status,
+    instructor: status,
+    otherInstructor: status,
+    admin: status,
+  };
+}
+
+/** The owner of the fixture course and admins get `status`; other signed-in callers `others`; anonymous 401. */
+export function ownerOrAdmin(status: number, others = 403): Record<Actor, number> {
+  return {
+    anonymous: 401,
+    student: others,
+    enrolledStudent: others,
+    instructor: status,
+    otherInstructor: others,
+    admin: status,
+  };
+}
+
+/** Instructors and admins get `status`; students 403 `forbidden`; anonymous 401. */
+export function teachers(status: number): Record<Actor, number> {
+  return { ...signedIn(status), student: 403, enrolledStudent: 403 };
+}
+
+/**
+ * The studio on the fixture course: its instructor and admins get `status`; another instructor 404
+ * (a course that is not theirs does not exist for them); students 403; anonymous 401.
+ */
+export function courseOwner(status: number): Record<Actor, number> {
+  return { ...teachers(status), otherInstructor: 404, instructor: status, admin: status };
+}
+
+/** The course's content: enrolled students, its instructor and admins get `status`; other users 403, anonymous 401. */
+export function courseAccess(status: number): Record<Actor, number> {
+  return { ...signedIn(403), enrolledStudent: status, instructor: status, admin: status };
 }
 
 export function operationsOf(doc: { paths: Record<string, Record<string, unknown>> }): string[] {

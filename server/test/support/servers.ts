@@ -4,12 +4,15 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/container.js';
+import type { DatabasePort } from '../../src/platform/db/port.js';
 import { serve, type RunningServer } from '../../src/main/serve.js';
 import { freePort } from './private-services.js';
 
 export interface TestServer {
   url: string;
   services: Services;
+  /** The server's own database connection (the embedded one is locked to this process). */
+  database: DatabasePort;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export async function startTestServer(
   return {
     url: config.http.publicUrl,
     services: server.services,
+    database: server.database,
     dataDir,
     async stop() {
       await server.stop();

@@ -20,6 +20,10 @@ const anyUser: Rule = () => true;
 const adminOnly: Rule = (actor) => actor.role === 'admin';
 /** Admins may act on anything; others only on what they own. Without a resource, only admins pass. */
 const ownerOrAdmin: Rule = (actor, resource) => actor.role === 'admin' || resource?.ownerId === actor.userId;
+/** Only the owner, not even an admin: what is said in someone's name (a review, a reply) is theirs alone. */
+const ownerOnly: Rule = (actor, resource) => resource?.ownerId === actor.userId;
+/** Those who may teach: instructors and admins. */
+const teacher: Rule = (actor) => actor.role === 'instructor' || actor.role === 'admin';
 
 /**
  * Every permission of the platform in one table, so "who may do what" is read in one place and
@@ -35,6 +39,23 @@ const RULES = {
   'instructor-application.decide': adminOnly,
   'admin.users.read': adminOnly,
   'admin.users.update': adminOnly,
+  // Any user may enrol or wish; the service decides on the course (free, published, not their own).
+  'enrollment.create': anyUser,
+  'enrollment.read': anyUser,
+  'wishlist.update': anyUser,
+  // Any user may try; the service answers 403 not_enrolled unless they are enrolled in the course.
+  'review.create': anyUser,
+  'review.update': ownerOnly, // the review's author
+  'review.reply': ownerOnly, // the course's instructor
+  'review.report': anyUser,
+  'review.moderate': adminOnly,
+  // The studio is for teachers; each course in it only for its instructor (and admins).
+  'course.create': teacher,
+  'course.update': ownerOrAdmin,
+  // Seeing a course that is not published (draft, archived, taken down) on its public page.
+  'course.preview': ownerOrAdmin,
+  'course.takedown': adminOnly,
+  'admin.courses.read': adminOnly,
 } satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;

@@ -150,5 +150,8 @@ export const lessonAttachments = pgTable(
     storageKey: text('storage_key').notNull(),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [index('lesson_attachments_lesson_idx').on(t.lessonId), uniqueIndex('lesson_attachments_key').on(t.storageKey)],
+  (t) => [
+    index('lesson_attachments_lesson_idx').on(t.lessonId),
+    uniqueIndex('lesson_attachments_key').on(t.storageKey),
+  ],
 );

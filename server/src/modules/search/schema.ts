@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { courses } from '../catalog/schema.js';
+import { bigint, customType, index, integer, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { courseLanguage, courseLevel, courses, courseStatus, currency } from '../catalog/schema.js';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
@@ -9,6 +9,12 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
  * `lectio reindex`). PostgreSQL has no Korean parser, so Korean text is indexed as application-built
  * character bigrams in `bigrams`; English goes through the `english` configuration (stemming) in
  * `words`; `title_folded` feeds pg_trgm for typo tolerance and autocomplete.
+ *
+ * The course columns search filters, sorts and counts facets on are copied here, so a search reads
+ * one row per match instead of joining `courses` for every match (the cost that grew with the
+ * number of matches). The indexer writes them with the document; a trigger on `courses` (migration
+ * 0004) copies later changes, because the popularity counters are written by the enrollments,
+ * reviews and view-count modules, outside the catalog's write path.
  */
 export const courseSearchDocuments = pgTable(
   'course_search_documents',
@@ -19,6 +25,22 @@ export const courseSearchDocuments = pgTable(
     words: tsvector('words').notNull(),
     bigrams: tsvector('bigrams').notNull(),
     titleFolded: text('title_folded').notNull(),
+    // Copies of courses' columns of the same names (see above). The category's parent is not
+    // copied: a category filter resolves to ids through the 40-row categories table instead, so
+    // moving a subcategory cannot leave documents stale.
+    // Only published courses have documents, but the status is copied too so a document left
+    // behind by a bug (or a status changed outside the catalog) never shows a draft.
+    status: courseStatus('status').notNull().default('published'),
+    categoryId: uuid('category_id'),
+    level: courseLevel('level').notNull().default('all'),
+    language: courseLanguage('language').notNull().default('ko'),
+    priceAmount: integer('price_amount'),
+    currency: currency('currency').notNull().default('KRW'),
+    ratingAverage: numeric('rating_average', { precision: 3, scale: 2, mode: 'number' }).notNull().default(0),
+    ratingCount: integer('rating_count').notNull().default(0),
+    enrollmentCount: integer('enrollment_count').notNull().default(0),
+    viewCount: bigint('view_count', { mode: 'number' }).notNull().default(0),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

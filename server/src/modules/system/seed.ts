@@ -1,6 +1,10 @@
+import type { Db } from '../../platform/db/port.js';
 import type { NotificationService } from '../notifications/service.js';
+import type { CourseSearchIndexer } from '../search/indexer.js';
 import { DEMO_USERS } from '../users/demo-users.js';
 import { UserInputError, type UserService } from '../users/service.js';
+import { seedDemoCatalog } from './demo-catalog.js';
+import { demoCoverPng } from './demo-covers.js';
 
 export class DemoDataRefusedError extends Error {
   constructor() {
@@ -14,12 +18,19 @@ export interface SeedDependencies {
   notifications: NotificationService;
   isProduction: boolean;
   publicUrl: string;
+  /** The primary database and the search indexer, for the demo catalog. */
+  db: Db;
+  searchIndexer: CourseSearchIndexer;
+  /** The studio's cover upload as the course's instructor; demo courses get covers when given. */
+  uploadCover?: (instructorId: string, courseId: string, image: Buffer) => Promise<unknown>;
+  log?: { warn(details: object, message: string): void };
 }
 
 /**
  * Demo users are created like operator-made ones: verified, active, consents recorded, so they can
  * log in at once. Idempotent: existing demo users are left as they are. Each new demo user gets a welcome mail
  * through the queue, so a new install shows the mail path working in the dev mailbox.
+ * Then the demo catalog (categories, courses, enrollments, reviews), unless a catalog exists.
  * Returns the emails created now.
  */
 export async function seedDemoData(deps: SeedDependencies): Promise<string[]> {
@@ -47,6 +58,19 @@ export async function seedDemoData(deps: SeedDependencies): Promise<string[]> {
       },
       { dedupeKey: `welcome:${demo.email}` },
     );
+  }
+  const catalog = await seedDemoCatalog(deps.db, deps.searchIndexer);
+  if (catalog && deps.uploadCover) {
+    // After the catalog's transaction and best effort: storage may be down, and a course without
+    // a cover is still a complete demo.
+    for (const [index, course] of catalog.courses.entries()) {
+      try {
+        await deps.uploadCover(catalog.instructorId, course.id, demoCoverPng(index));
+      } catch (error) {
+        deps.log?.warn({ err: error, courseId: course.id }, 'demo cover not uploaded');
+        break;
+      }
+    }
   }
   return created;
 }

@@ -26,6 +26,15 @@ export interface SessionView {
   current: boolean;
 }
 
+/**
+ * A module that keeps personal data of users (enrollments, wishlist, reviews): its part of the
+ * data export, and what it erases when the account is deleted.
+ */
+export interface PersonalDataHolder {
+  exportOf(userId: string): Promise<Record<string, unknown>>;
+  eraseOf(userId: string): Promise<void>;
+}
+
 /** A signed-in user managing their own account. */
 export class AccountService {
   constructor(
@@ -35,6 +44,7 @@ export class AccountService {
     private readonly accountCache: AccountCache,
     private readonly mailer: Pick<NotificationService, 'sendEmail'>,
     private readonly settings: { publicUrl: string },
+    private readonly personalData: PersonalDataHolder[] = [],
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -113,9 +123,10 @@ export class AccountService {
   /** Everything stored about the user, as the data-portability right asks; no secrets. */
   async exportData(userId: string): Promise<Record<string, unknown>> {
     const user = await this.liveUser(userId);
-    const [sessions, applications] = await Promise.all([
+    const [sessions, applications, ...parts] = await Promise.all([
       this.auth.listLiveSessions(userId, this.now()),
       this.applications.allOf(userId),
+      ...this.personalData.map((holder) => holder.exportOf(userId)),
     ]);
     return {
       exportedAt: this.now().toISOString(),
@@ -137,6 +148,7 @@ export class AccountService {
         lastUsedAt: s.lastUsedAt.toISOString(),
       })),
       instructorApplications: applications.map(toApplicationView),
+      ...parts.reduce<Record<string, unknown>>((all, part) => ({ ...all, ...part }), {}),
     };
   }
 
@@ -158,6 +170,7 @@ export class AccountService {
     });
     await this.auth.deleteUserData(user.id);
     await this.applications.deleteOf(user.id);
+    for (const holder of this.personalData) await holder.eraseOf(user.id);
     await this.accountCache.forgetUser(user.id);
     await this.accountCache.forgetSessions(sessions.map((s) => s.id));
   }

@@ -99,6 +99,36 @@ describe.each(backends)('cache contract [%s]', (_name, make) => {
     expect(await cache.setPop('dirty', 10)).toEqual([]);
   });
 
+  it('sets a value only when the key is absent, and again once its TTL has passed', async () => {
+    cache = await make();
+    expect(await cache.setIfAbsent('seen:c1:v1', 1, 0.3)).toBe(true);
+    expect(await cache.setIfAbsent('seen:c1:v1', 2, 0.3)).toBe(false);
+    expect(await cache.get('seen:c1:v1')).toBe(1);
+    expect(await cache.setIfAbsent('lock', 'a')).toBe(true);
+    await sleep(450);
+    expect(await cache.setIfAbsent('seen:c1:v1', 3, 60)).toBe(true);
+    expect(await cache.get('seen:c1:v1')).toBe(3);
+    // Without a TTL the key stays until deleted.
+    expect(await cache.setIfAbsent('lock', 'b')).toBe(false);
+    await cache.delete('lock', 'seen:c1:v1');
+    expect(await cache.get('lock')).toBeUndefined();
+    expect(await cache.get('seen:c1:v1')).toBeUndefined();
+  });
+
+  it('renames a hash only onto a free key, leaving increments after the move to a new hash', async () => {
+    cache = await make();
+    await cache.hashIncrement('views:live', 'c1', 3);
+    expect(await cache.renameIfAbsent('views:live', 'views:taken')).toBe(true);
+    await cache.hashIncrement('views:live', 'c1', 1);
+    expect(await cache.hashGetAll('views:taken')).toEqual({ c1: '3' });
+    expect(await cache.hashGetAll('views:live')).toEqual({ c1: '1' });
+    // The target exists: nothing moves, nothing is overwritten.
+    expect(await cache.renameIfAbsent('views:live', 'views:taken')).toBe(false);
+    expect(await cache.hashGetAll('views:taken')).toEqual({ c1: '3' });
+    expect(await cache.renameIfAbsent('views:missing', 'views:elsewhere')).toBe(false);
+    expect(await cache.hashGetAll('views:elsewhere')).toEqual({});
+  });
+
   it('counts rate-limit hits per window and resets after it', () => checkRateLimitWindow(make));
 
   it('reports time left in the rate-limit window', async () => {

@@ -57,6 +57,13 @@ export class MemoryCache implements CachePort {
     this.put(key, JSON.stringify(value), ttlSeconds);
   }
 
+  async setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    this.assertOpen();
+    if (this.live(key)) return false;
+    this.put(key, JSON.stringify(value), ttlSeconds);
+    return true;
+  }
+
   async delete(...keys: string[]): Promise<void> {
     this.assertOpen();
     for (const key of keys) this.entries.delete(key);
@@ -117,6 +124,15 @@ export class MemoryCache implements CachePort {
     if (!hash) return;
     for (const field of fields) hash.delete(field);
     if (hash.size === 0) this.entries.delete(key);
+  }
+
+  async renameIfAbsent(from: string, to: string): Promise<boolean> {
+    this.assertOpen();
+    const entry = this.live(from);
+    if (!entry || this.live(to)) return false;
+    this.entries.delete(from);
+    this.entries.set(to, entry);
+    return true;
   }
 
   async setAdd(key: string, ...members: string[]): Promise<void> {

@@ -13,6 +13,12 @@ export interface CachePort {
   readonly backend: 'memory' | 'redis';
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores the value only when the key is absent (Redis SET NX); true when it was stored. Without a
+   * TTL the key lives until deleted. For once-per-window markers and locks.
+   */
+  setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
+  /** Deletes every given key in one atomic step: no reader sees some gone and others still there. */
   delete(...keys: string[]): Promise<void>;
   /** Deletes every key starting with the prefix; returns how many were removed. */
   deleteByPrefix(prefix: string): Promise<number>;
@@ -22,6 +28,12 @@ export interface CachePort {
   hashGetAll(key: string): Promise<Record<string, string>>;
   hashIncrement(key: string, field: string, by: number): Promise<number>;
   hashDelete(key: string, ...fields: string[]): Promise<void>;
+  /**
+   * Atomically moves `from` (value and TTL) to `to` unless `to` already exists; false when nothing
+   * moved (`from` missing or `to` taken). Lets a flusher take a live hash out of the writers' way
+   * without losing an increment that lands in between.
+   */
+  renameIfAbsent(from: string, to: string): Promise<boolean>;
   setAdd(key: string, ...members: string[]): Promise<void>;
   /** Removes and returns up to `count` members. */
   setPop(key: string, count: number): Promise<string[]>;

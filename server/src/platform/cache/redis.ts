@@ -68,6 +68,16 @@ export class RedisCache implements CachePort {
     await this.redis.set(this.k(key), JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));
   }
 
+  async setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    const full = this.k(key);
+    const json = JSON.stringify(value);
+    const stored =
+      ttlSeconds === undefined
+        ? await this.redis.set(full, json, 'NX')
+        : await this.redis.set(full, json, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)), 'NX');
+    return stored === 'OK';
+  }
+
   async delete(...keys: string[]): Promise<void> {
     if (keys.length) await this.redis.unlink(...keys.map((key) => this.k(key)));
   }
@@ -109,6 +119,17 @@ export class RedisCache implements CachePort {
 
   async hashDelete(key: string, ...fields: string[]): Promise<void> {
     if (fields.length) await this.redis.hdel(this.k(key), ...fields);
+  }
+
+  async renameIfAbsent(from: string, to: string): Promise<boolean> {
+    // RENAMENX alone errors on a missing source; the script makes "nothing to move" a plain false.
+    const moved = await this.redis.eval(
+      "if redis.call('exists', KEYS[1]) == 0 then return 0 end return redis.call('renamenx', KEYS[1], KEYS[2])",
+      2,
+      this.k(from),
+      this.k(to),
+    );
+    return moved === 1;
   }
 
   async setAdd(key: string, ...members: string[]): Promise<void> {

@@ -8,3 +8,4 @@ export * from '../../modules/catalog/schema.js';
 export * from '../../modules/enrollments/schema.js';
 export * from '../../modules/reviews/schema.js';
 export * from '../../modules/search/schema.js';
+export * from '../../modules/analytics/schema.js';

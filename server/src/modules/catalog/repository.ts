@@ -1,0 +1,306 @@
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../platform/db/port.js';
+import { enrollments, wishlistItems } from '../enrollments/schema.js';
+import { reviews } from '../reviews/schema.js';
+import { users } from '../users/schema.js';
+import { categories, courseSections, courses, lessonAttachments, lessons } from './schema.js';
+
+export type CourseRow = typeof courses.$inferSelect;
+export type SectionRow = typeof courseSections.$inferSelect;
+export type LessonRow = typeof lessons.$inferSelect;
+export type AttachmentRow = typeof lessonAttachments.$inferSelect;
+export type CategoryRow = typeof categories.$inferSelect;
+export type CourseSort = 'newest' | 'popular' | 'rating';
+
+/** What a course card shows: the course with its instructor's name and its category. */
+export const cardColumns = {
+  id: courses.id,
+  slug: courses.slug,
+  title: courses.title,
+  subtitle: courses.subtitle,
+  level: courses.level,
+  language: courses.language,
+  priceAmount: courses.priceAmount,
+  currency: courses.currency,
+  coverKey: courses.coverKey,
+  tags: courses.tags,
+  ratingAverage: courses.ratingAverage,
+  ratingCount: courses.ratingCount,
+  enrollmentCount: courses.enrollmentCount,
+  publishedAt: courses.publishedAt,
+  status: courses.status,
+  instructorId: courses.instructorId,
+  instructorName: users.displayName,
+  categoryId: categories.id,
+  categorySlug: categories.slug,
+  categoryNameKo: categories.nameKo,
+  categoryNameEn: categories.nameEn,
+};
+
+export interface CardRow {
+  id: string;
+  slug: string;
+  title: string;
+  subtitle: string;
+  level: CourseRow['level'];
+  language: CourseRow['language'];
+  priceAmount: number | null;
+  currency: CourseRow['currency'];
+  coverKey: string | null;
+  tags: string[];
+  ratingAverage: number;
+  ratingCount: number;
+  enrollmentCount: number;
+  publishedAt: Date | null;
+  status: CourseRow['status'];
+  instructorId: string;
+  instructorName: string;
+  categoryId: string | null;
+  categorySlug: string | null;
+  categoryNameKo: string | null;
+  categoryNameEn: string | null;
+}
+
+const ORDER: Record<CourseSort, SQL[]> = {
+  newest: [desc(courses.publishedAt), desc(courses.id)],
+  popular: [desc(courses.enrollmentCount), desc(courses.viewCount), desc(courses.publishedAt), desc(courses.id)],
+  rating: [desc(courses.ratingAverage), desc(courses.ratingCount), desc(courses.publishedAt), desc(courses.id)],
+};
+
+const published = eq(courses.status, 'published');
+
+export interface CourseDetailRows {
+  card: CardRow;
+  description: string;
+  sections: SectionRow[];
+  lessons: Pick<LessonRow, 'id' | 'sectionId' | 'title' | 'type' | 'position' | 'isFreePreview' | 'durationSeconds'>[];
+  ratingCounts: { rating: number; count: number }[];
+  instructorCourseCount: number;
+}
+
+/**
+ * The public catalog's reads. What gets cached is loaded from the primary: a page reloaded right
+ * after an invalidation must not be refilled from a replica that has not caught up with the write.
+ */
+export class CatalogRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly primary: Db,
+  ) {}
+
+  async categoriesWithCounts(): Promise<(CategoryRow & { courseCount: number })[]> {
+    return this.primary
+      .select({
+        id: categories.id,
+        parentId: categories.parentId,
+        slug: categories.slug,
+        nameKo: categories.nameKo,
+        nameEn: categories.nameEn,
+        position: categories.position,
+        createdAt: categories.createdAt,
+        // Spelled out: Drizzle leaves columns of a one-table query unqualified, and a bare "id"
+        // inside the subquery would mean the course's.
+        courseCount: sql<number>`(select count(*)::int from courses c
+          where c.category_id = categories.id and c.status = 'published')`,
+      })
+      .from(categories)
+      .orderBy(asc(categories.position), asc(categories.slug));
+  }
+
+  /** The category and its subcategories' ids, for filtering by a top category. */
+  async categoryWithChildren(slug: string): Promise<{ id: string; ids: string[] } | undefined> {
+    const [category] = await this.primary
+      .select({ id: categories.id })
+      .from(categories)
+      .where(eq(categories.slug, slug));
+    if (!category) return undefined;
+    const children = await this.primary
+      .select({ id: categories.id })
+      .from(categories)
+      .where(eq(categories.parentId, category.id));
+    return { id: category.id, ids: [category.id, ...children.map((c) => c.id)] };
+  }
+
+  async categoryExists(id: string): Promise<boolean> {
+    const [row] = await this.primary.select({ id: categories.id }).from(categories).where(eq(categories.id, id));
+    return Boolean(row);
+  }
+
+  async listPublished(query: {
+    categoryIds?: string[];
+    instructorId?: string;
+    sort: CourseSort;
+    page: number;
+    pageSize: number;
+  }): Promise<{ items: CardRow[]; total: number }> {
+    const conditions: SQL[] = [published];
+    if (query.categoryIds) conditions.push(inArray(courses.categoryId, query.categoryIds));
+    if (query.instructorId) conditions.push(eq(courses.instructorId, query.instructorId));
+    const where = and(...conditions);
+    const [items, [counted]] = await Promise.all([
+      this.primary
+        .select(cardColumns)
+        .from(courses)
+        .innerJoin(users, eq(users.id, courses.instructorId))
+        .leftJoin(categories, eq(categories.id, courses.categoryId))
+        .where(where)
+        .orderBy(...ORDER[query.sort])
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize),
+      this.primary
+        .select({ n: sql<number>`count(*)::int` })
+        .from(courses)
+        .where(where),
+    ]);
+    return { items, total: counted?.n ?? 0 };
+  }
+
+  async courseDetailBySlug(slug: string): Promise<CourseDetailRows | undefined> {
+    const [course] = await this.primary
+      .select({ card: cardColumns, description: courses.description })
+      .from(courses)
+      .innerJoin(users, eq(users.id, courses.instructorId))
+      .leftJoin(categories, eq(categories.id, courses.categoryId))
+      .where(eq(courses.slug, slug));
+    if (!course) return undefined;
+    const courseId = course.card.id;
+    const [sections, lessonRows, ratingCounts, [instructor]] = await Promise.all([
+      this.primary
+        .select()
+        .from(courseSections)
+        .where(eq(courseSections.courseId, courseId))
+        .orderBy(asc(courseSections.position), asc(courseSections.createdAt)),
+      this.primary
+        .select({
+          id: lessons.id,
+          sectionId: lessons.sectionId,
+          title: lessons.title,
+          type: lessons.type,
+          position: lessons.position,
+          isFreePreview: lessons.isFreePreview,
+          durationSeconds: lessons.durationSeconds,
+        })
+        .from(lessons)
+        .where(eq(lessons.courseId, courseId))
+        .orderBy(asc(lessons.position), asc(lessons.createdAt)),
+      this.primary
+        .select({ rating: reviews.rating, count: sql<number>`count(*)::int` })
+        .from(reviews)
+        .where(and(eq(reviews.courseId, courseId), eq(reviews.status, 'visible')))
+        .groupBy(reviews.rating),
+      this.primary
+        .select({ n: sql<number>`count(*)::int` })
+        .from(courses)
+        .where(and(eq(courses.instructorId, course.card.instructorId), published)),
+    ]);
+    return {
+      card: course.card,
+      description: course.description,
+      sections,
+      lessons: lessonRows,
+      ratingCounts,
+      instructorCourseCount: instructor?.n ?? 0,
+    };
+  }
+
+  /** What the page says about the signed-in reader; read every time, never cached. */
+  async viewerState(userId: string, courseId: string): Promise<{ enrolled: boolean; wishlisted: boolean }> {
+    const [row] = await this.primary
+      .select({
+        enrolled: sql<boolean>`exists (select 1 from ${enrollments} where ${enrollments.userId} = ${userId}
+          and ${enrollments.courseId} = ${courseId} and ${enrollments.status} = 'active')`,
+        wishlisted: sql<boolean>`exists (select 1 from ${wishlistItems} where ${wishlistItems.userId} = ${userId}
+          and ${wishlistItems.courseId} = ${courseId})`,
+      })
+      .from(sql`(select 1) as one`);
+    return { enrolled: Boolean(row?.enrolled), wishlisted: Boolean(row?.wishlisted) };
+  }
+
+  /** A user who teaches, or has taught: an instructor or admin role, or any course of theirs. */
+  async instructor(id: string): Promise<{ id: string; displayName: string; role: string } | undefined> {
+    const [row] = await this.primary
+      .select({ id: users.id, displayName: users.displayName, role: users.role })
+      .from(users)
+      .where(and(eq(users.id, id), isNull(users.deletedAt)));
+    return row;
+  }
+
+  /** Over the instructor's published courses; the rating is weighted by each course's review count. */
+  async instructorStats(id: string) {
+    const [row] = await this.primary
+      .select({
+        courseCount: sql<number>`count(*)::int`,
+        studentCount: sql<number>`coalesce(sum(${courses.enrollmentCount}), 0)::int`,
+        ratingCount: sql<number>`coalesce(sum(${courses.ratingCount}), 0)::int`,
+        ratingAverage: sql<number>`coalesce(round(sum(${courses.ratingAverage} * ${courses.ratingCount})
+          / nullif(sum(${courses.ratingCount}), 0), 2), 0)::float8`,
+      })
+      .from(courses)
+      .where(and(eq(courses.instructorId, id), published));
+    return row ?? { courseCount: 0, studentCount: 0, ratingCount: 0, ratingAverage: 0 };
+  }
+
+  async lessonWithCourse(lessonId: string) {
+    const [row] = await this.db
+      .select({
+        lesson: lessons,
+        course: {
+          id: courses.id,
+          status: courses.status,
+          instructorId: courses.instructorId,
+          takenDownAt: courses.takenDownAt,
+        },
+      })
+      .from(lessons)
+      .innerJoin(courses, eq(courses.id, lessons.courseId))
+      .where(eq(lessons.id, lessonId));
+    return row;
+  }
+
+  async attachmentsOf(lessonId: string): Promise<AttachmentRow[]> {
+    return this.db
+      .select()
+      .from(lessonAttachments)
+      .where(eq(lessonAttachments.lessonId, lessonId))
+      .orderBy(asc(lessonAttachments.createdAt), asc(lessonAttachments.id));
+  }
+
+  async attachment(lessonId: string, attachmentId: string): Promise<AttachmentRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(lessonAttachments)
+      .where(and(eq(lessonAttachments.id, attachmentId), eq(lessonAttachments.lessonId, lessonId)));
+    return row;
+  }
+
+  async slugOf(courseId: string): Promise<string | undefined> {
+    const [row] = await this.primary.select({ slug: courses.slug }).from(courses).where(eq(courses.id, courseId));
+    return row?.slug;
+  }
+
+  /** Admin search over every course, any status: title or slug substring. The primary: admins act on what they just changed. */
+  async searchAll(query: { status?: CourseRow['status']; q?: string; page: number; pageSize: number }) {
+    const conditions: SQL[] = [];
+    if (query.status) conditions.push(eq(courses.status, query.status));
+    if (query.q) {
+      const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(or(sql`${courses.title} ilike ${pattern}`, sql`${courses.slug} ilike ${pattern}`)!);
+    }
+    const where = conditions.length ? and(...conditions) : undefined;
+    const [items, [counted]] = await Promise.all([
+      this.primary
+        .select({ course: courses, instructorName: users.displayName })
+        .from(courses)
+        .innerJoin(users, eq(users.id, courses.instructorId))
+        .where(where)
+        .orderBy(desc(courses.createdAt), desc(courses.id))
+        .limit(query.pageSize)
+        .offset((query.page - 1) * query.pageSize),
+      this.primary
+        .select({ n: sql<number>`count(*)::int` })
+        .from(courses)
+        .where(where),
+    ]);
+    return { items, total: counted?.n ?? 0 };
+  }
+}

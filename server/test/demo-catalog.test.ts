@@ -1,0 +1,136 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_COURSES } from '../src/modules/system/demo-catalog.js';
+import { rowsOf } from '../src/platform/db/rows.js';
+import { ApiClient } from './support/accounts.js';
+import { startTestServer, type TestServer } from './support/servers.js';
+
+interface Card {
+  id: string;
+  slug: string;
+  title: string;
+  language: 'ko' | 'en';
+  isFree: boolean;
+  price: { amount: number; currency: 'KRW' | 'USD' } | null;
+  category: { slug: string } | null;
+  rating: { average: number; count: number };
+  enrollmentCount: number;
+  cover: { fallback: string; sources: { type: string; srcset: string }[] } | null;
+}
+
+interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+const PUBLISHED = DEMO_COURSES.filter((c) => c.status === 'published');
+
+describe('the demo catalog of a fresh embedded start', () => {
+  let server: TestServer;
+  const client = (n = 1) => new ApiClient(server.url, `10.9.0.${n}`);
+  const getJson = async <T>(c: ApiClient, path: string): Promise<T> => {
+    const res = await c.call('GET', path);
+    expect(res.status, `${path} answered ${res.status}`).toBe(200);
+    return (await res.json()) as T;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('lists the published courses, in Korean and English, free and paid in KRW and USD', async () => {
+    const page = await getJson<Page<Card>>(client(), '/courses?sort=newest&pageSize=50');
+    expect(page.total).toBe(PUBLISHED.length);
+    const titles = page.items.map((c) => c.title);
+    for (const title of [
+      '입문자를 위한 파이썬',
+      '데이터분석 실전',
+      'JavaScript 완벽 가이드',
+      'Practical Machine Learning with Python',
+    ]) {
+      expect(titles).toContain(title);
+    }
+    expect(titles).not.toContain('고급 파이썬 패턴');
+    expect(new Set(page.items.map((c) => c.language))).toEqual(new Set(['ko', 'en']));
+    expect(page.items.some((c) => c.isFree)).toBe(true);
+    expect(new Set(page.items.filter((c) => !c.isFree).map((c) => c.price?.currency))).toEqual(new Set(['KRW', 'USD']));
+    // Every demo course has a generated cover, in every width.
+    for (const card of page.items)
+      expect(
+        card.cover?.sources.map((s) => s.type),
+        card.title,
+      ).toEqual(['image/webp', 'image/jpeg']);
+    const cover = await fetch(page.items[0]!.cover!.fallback);
+    expect(cover.headers.get('content-type')).toBe('image/jpeg');
+    // Newest first: the seed spreads publication dates out.
+    expect(page.items[0]!.title).toBe('Git & GitHub Essentials');
+  });
+
+  it('has two-level categories with Korean and English names', async () => {
+    const { items } = await getJson<{
+      items: { slug: string; nameKo: string; nameEn: string; children: { slug: string; nameKo: string }[] }[];
+    }>(client(), '/categories');
+    const data = items.find((c) => c.slug === 'data-science');
+    expect(data).toMatchObject({ nameKo: '데이터 과학', nameEn: 'Data Science' });
+    expect(data!.children.map((c) => c.slug)).toEqual(['data-analysis', 'machine-learning']);
+    const inCategory = await getJson<Page<Card>>(client(), '/courses?category=machine-learning&pageSize=50');
+    expect(inCategory.items.map((c) => c.title).sort()).toEqual([
+      'Practical Machine Learning with Python',
+      '딥러닝 첫걸음',
+    ]);
+  });
+
+  it('makes the seeded courses searchable in Korean and English', async () => {
+    const search = async (q: string) =>
+      (await getJson<Page<Card>>(client(), `/search?q=${encodeURIComponent(q)}`)).items.map((c) => c.title);
+    expect(await search('입문')).toContain('입문자를 위한 파이썬');
+    expect(await search('데이터')).toContain('데이터분석 실전');
+    expect(await search('machine learning')).toContain('Practical Machine Learning with Python');
+    expect(await search('고급 파이썬')).not.toContain('고급 파이썬 패턴');
+  });
+
+  it('shows curricula with free previews and Markdown text lessons', async () => {
+    const detail = await getJson<{
+      sections: { title: string; lessons: { id: string; isFreePreview: boolean; type: string }[] }[];
+      lessonCount: number;
+    }>(client(), `/courses/${encodeURIComponent('입문자를-위한-파이썬')}`);
+    expect(detail.sections.map((s) => s.title)).toEqual(['파이썬 시작하기', '기본 문법']);
+    expect(detail.lessonCount).toBe(5);
+    const preview = detail.sections[0]!.lessons.find((l) => l.isFreePreview)!;
+    const lesson = await getJson<{ body: string }>(client(), `/lessons/${preview.id}`);
+    expect(lesson.body).toContain('# 파이썬 설치하기');
+  });
+
+  it('keeps ratings consistent with the reviews, and enrolls the demo student', async () => {
+    const rows = rowsOf<{ slug: string; average: number; count: number; actual_average: string; actual_count: number }>(
+      await server.database.primary.execute(sql`
+        select c.slug, c.rating_average::float as average, c.rating_count as count,
+          coalesce(round(avg(r.rating)::numeric, 2), 0)::text as actual_average, count(r.id)::int as actual_count
+        from courses c left join reviews r on r.course_id = c.id and r.status = 'visible'
+        group by c.id`),
+    );
+    expect(rows).toHaveLength(DEMO_COURSES.length);
+    for (const row of rows) {
+      expect(row.count, row.slug).toBe(row.actual_count);
+      expect(row.average, row.slug).toBeCloseTo(Number(row.actual_average), 2);
+    }
+    expect(rows.filter((r) => r.count > 0).length).toBeGreaterThanOrEqual(5);
+
+    const python = (await getJson<Page<Card>>(client(), '/courses?pageSize=50')).items.find(
+      (c) => c.title === '입문자를 위한 파이썬',
+    )!;
+    expect(python.rating).toEqual({ average: 4.67, count: 3 });
+    const reviews = await getJson<Page<{ rating: number; body: string }>>(client(), `/courses/${python.id}/reviews`);
+    expect(reviews.total).toBe(3);
+
+    const student = client(2);
+    expect((await student.login('student@lectio.localhost', 'lectio-student-demo')).status).toBe(200);
+    const mine = await getJson<Page<{ course: Card }>>(student, '/me/enrollments?pageSize=50');
+    expect(mine.items.map((e) => e.course.title).sort()).toEqual(
+      ['Git & GitHub Essentials', 'JavaScript 완벽 가이드', 'SQL for Data Analysis', '입문자를 위한 파이썬'].sort(),
+    );
+  });
+});
