@@ -198,9 +198,12 @@ describe.each(matrix)('reviews [%s]', (_name, setup) => {
     expect(visible.items.map((r) => r.id)).not.toContain(ra!.id);
     // The author still sees it, marked hidden, to understand what happened.
     expect(await (await a!.client.call('GET', `/courses/${course.id}/reviews/mine`)).json()).toMatchObject({
-      id: ra!.id,
-      status: 'hidden',
+      review: { id: ra!.id, status: 'hidden' },
     });
+    // Someone without a review gets null, not an error every course page would log.
+    const stranger = await enrolledStudent(course);
+    const none = await stranger.client.call('GET', `/courses/${course.id}/reviews/mine`);
+    expect([none.status, await none.json()]).toEqual([200, { review: null }]);
 
     const shown = await admin.client.call('POST', `/admin/reviews/${ra!.id}/unhide`);
     expect(shown.status).toBe(200);

@@ -4134,7 +4134,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My review of this course, hidden or not, to edit it (signed-in user) */
+    /** My review of this course, hidden or not, to edit it; null when I have none (signed-in user) */
     get: {
       parameters: {
         query?: never;
@@ -4152,7 +4152,9 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['Review'];
+            'application/json': {
+              review: components['schemas']['Review'] | null;
+            };
           };
         };
         /** @description Default Response */
@@ -4166,15 +4168,6 @@ export interface paths {
         };
         /** @description Default Response */
         403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['ErrorResponse'];
-          };
-        };
-        /** @description Default Response */
-        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -5371,6 +5364,7 @@ export interface components {
       course: {
         /** Format: uuid */
         id: string;
+        slug: string;
         title: string;
       };
       review: components['schemas']['AdminReviewInput'];
@@ -5875,6 +5869,7 @@ export interface components {
       course: {
         /** Format: uuid */
         id: string;
+        slug: string;
         title: string;
       };
       review: components['schemas']['AdminReview'];

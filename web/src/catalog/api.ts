@@ -1,7 +1,7 @@
 // The catalog, enrollments, reviews and search API (docs/design/catalog-api.md).
 // Every call goes through the session's fetch: signed-in callers send their token (so answers
 // carry `viewer`), visitors call anonymously, and a 401 refreshes the token once.
-import { ApiError, apiErrorFrom } from '../api/apiError';
+import { apiErrorFrom } from '../api/apiError';
 import { session } from '../auth/session';
 import type {
   AdminCourse,
@@ -133,12 +133,10 @@ export const fetchReviews = (courseId: string, query: { sort: ReviewSort; page: 
   request<Page<Review>>('GET', `/courses/${segment(courseId)}/reviews`, { query, signal });
 /** The caller's own review of a course (hidden or not), or null when there is none. */
 export async function fetchMyReview(courseId: string, signal?: AbortSignal): Promise<Review | null> {
-  try {
-    return await request<Review>('GET', `/courses/${segment(courseId)}/reviews/mine`, { signal });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
-    throw error;
-  }
+  const mine = await request<{ review: Review | null }>('GET', `/courses/${segment(courseId)}/reviews/mine`, {
+    signal,
+  });
+  return mine.review;
 }
 export const createReview = (courseId: string, body: { rating: number; body: string }) =>
   request<Review>('POST', `/courses/${segment(courseId)}/reviews`, { body });

@@ -171,7 +171,7 @@ export class ReviewRepository {
           reporter: { id: reporters.id, displayName: reporters.displayName, deletedAt: reporters.deletedAt },
           review: reviews,
           author: authorColumns,
-          course: { id: courses.id, title: courses.title },
+          course: { id: courses.id, slug: courses.slug, title: courses.title },
         })
         .from(reviewReports)
         .innerJoin(reviews, eq(reviews.id, reviewReports.reviewId))
@@ -193,7 +193,7 @@ export class ReviewRepository {
   /** For the data export: the user's reviews with the course they are about. */
   async allOf(userId: string) {
     return this.primary
-      .select({ review: reviews, course: { id: courses.id, title: courses.title } })
+      .select({ review: reviews, course: { id: courses.id, slug: courses.slug, title: courses.title } })
       .from(reviews)
       .innerJoin(courses, eq(courses.id, reviews.courseId))
       .where(eq(reviews.userId, userId))

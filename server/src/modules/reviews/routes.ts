@@ -47,7 +47,7 @@ const reviewReportSchema = z
     createdAt: z.string().datetime(),
     resolvedAt: z.string().datetime().nullable(),
     reporter: reviewSchema.shape.author,
-    course: z.object({ id: z.string().uuid(), title: z.string() }),
+    course: z.object({ id: z.string().uuid(), slug: z.string(), title: z.string() }),
     review: adminReviewSchema,
   })
   .meta({ id: 'ReviewReport' });
@@ -78,13 +78,14 @@ export function reviewRoutes(reviews: ReviewService): FastifyPluginAsyncZod {
         preHandler: requireUser(),
         schema: {
           tags: ['reviews'],
-          summary: 'My review of this course, hidden or not, to edit it (signed-in user)',
+          summary: 'My review of this course, hidden or not, to edit it; null when I have none (signed-in user)',
           security,
           params: courseParams,
-          response: { 200: reviewSchema, 404: errorResponseSchema, ...denied },
+          // 200 with null rather than 404: "no review yet" is the normal case on every course page.
+          response: { 200: z.object({ review: reviewSchema.nullable() }), ...denied },
         },
       },
-      async (request) => reviews.mine(principalOf(request).userId, request.params.id),
+      async (request) => ({ review: await reviews.mine(principalOf(request).userId, request.params.id) }),
     );
 
     app.post(

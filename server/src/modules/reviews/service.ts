@@ -83,10 +83,9 @@ export class ReviewService {
     return { items: items.map(toReviewView), total, page: query.page, pageSize: query.pageSize };
   }
 
-  async mine(userId: string, courseId: string): Promise<ReviewView> {
+  async mine(userId: string, courseId: string): Promise<ReviewView | null> {
     const row = await this.reviews.findByAuthor(courseId, userId);
-    if (!row) throw notFound();
-    return toReviewView(row);
+    return row ? toReviewView(row) : null;
   }
 
   async create(actor: Actor, courseId: string, input: { rating: number; body: string }): Promise<ReviewView> {

@@ -267,7 +267,9 @@ function ReportItem({
   return (
     <li className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm">
       <p className="text-sm">
-        <span className="font-bold text-slate-900">{report.course.title}</span>
+        <Link to={`/courses/${encodeURIComponent(report.course.slug)}`} className="font-bold text-slate-900 underline">
+          {report.course.title}
+        </Link>
       </p>
       <p className="mt-1 text-xs text-slate-500">
         {t('catalog.admin.reviews.meta', {

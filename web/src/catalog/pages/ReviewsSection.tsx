@@ -36,15 +36,13 @@ export function ReviewsSection({ course }: { course: CourseDetail }) {
   });
   const me = state.status === 'authenticated' ? state.user : null;
   const enrolled = Boolean(course.viewer?.enrolled);
-  // The caller's own review is usually on the first page of the list. GET .../reviews/mine is
-  // asked only once the server says a review exists (409 review_exists: on another page, or
-  // hidden by a moderator), because for the common "no review yet" case it answers 404, which
-  // browsers log as a console error on every course page a student opens.
+  // The student's own review may be on another page of the list or hidden by a moderator, so it
+  // is asked for directly; a 409 review_exists from the form still switches to editing.
   const [lookUpMine, setLookUpMine] = useState(false);
   const mine = useQuery({
     queryKey: catalogKeys.myReview(course.id),
     queryFn: ({ signal }) => fetchMyReview(course.id, signal),
-    enabled: lookUpMine && me !== null,
+    enabled: me !== null && (enrolled || lookUpMine),
   });
   const mineInList = me ? reviews.data?.items.find((review) => review.author.id === me.id) : undefined;
   const [editingMine, setEditingMine] = useState(false);
