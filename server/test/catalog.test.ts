@@ -1,25 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CatalogRepository } from '../src/modules/catalog/repository.js';
 import { ApiClient, errorCode } from './support/accounts.js';
 import { buildCourse, json, sendRaw, signedInAs, testImage, unique } from './support/catalog.js';
-import { createPostgresDatabase } from './support/databases.js';
+import { serverBackends } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
-type Setup = () => Promise<{ env: Record<string, string>; dispose: () => Promise<void> }>;
-
-const matrix: [string, Setup][] = [
-  ['embedded', async () => ({ env: {}, dispose: async () => {} })],
-  [
-    'postgres+redis',
-    async () => {
-      const database = await createPostgresDatabase({ migrate: false });
-      return {
-        env: { DATABASE_URL: database.url!, REDIS_URL: inject('redisUrl') },
-        dispose: () => database.dispose(),
-      };
-    },
-  ],
-];
+const matrix = serverBackends();
 
 interface Card {
   id: string;

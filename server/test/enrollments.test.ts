@@ -1,29 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { courses } from '../src/modules/catalog/schema.js';
 import { EnrollmentRepository } from '../src/modules/enrollments/repository.js';
 import { enrollments, wishlistItems } from '../src/modules/enrollments/schema.js';
 import { errorCode } from './support/accounts.js';
 import { FIXTURE_PASSWORD, insertCourse, signedInUser } from './support/course-fixtures.js';
-import { createPostgresDatabase } from './support/databases.js';
+import { serverBackends } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
-type Setup = () => Promise<{ env: Record<string, string>; dispose: () => Promise<void> }>;
-
-const matrix: [string, Setup][] = [
-  ['embedded', async () => ({ env: {}, dispose: async () => {} })],
-  [
-    'postgres+redis',
-    async () => {
-      const database = await createPostgresDatabase({ migrate: false });
-      return {
-        env: { DATABASE_URL: database.url!, REDIS_URL: inject('redisUrl') },
-        dispose: () => database.dispose(),
-      };
-    },
-  ],
-];
+const matrix = serverBackends();
 
 interface Card {
   id: string;

@@ -1,25 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { courses } from '../src/modules/catalog/schema.js';
 import { users } from '../src/modules/users/schema.js';
-import { createPostgresDatabase } from './support/databases.js';
+import { serverBackends } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
-type Setup = () => Promise<{ env: Record<string, string>; dispose: () => Promise<void> }>;
-
-const matrix: [string, Setup][] = [
-  ['embedded', async () => ({ env: {}, dispose: async () => {} })],
-  [
-    'postgres+redis',
-    async () => {
-      const database = await createPostgresDatabase({ migrate: false });
-      return {
-        env: { DATABASE_URL: database.url!, REDIS_URL: inject('redisUrl'), SEED_DEMO_DATA: 'true' },
-        dispose: () => database.dispose(),
-      };
-    },
-  ],
-];
+const matrix = serverBackends({ SEED_DEMO_DATA: 'true' });
 
 const EVIL_TITLE = 'Evil "><script>alert(1)</script> & <b>bold</b>';
 const EVIL_SLUG = 'evil-title-course';

@@ -1,27 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { courses } from '../src/modules/catalog/schema.js';
 import { reviews } from '../src/modules/reviews/schema.js';
 import { errorCode, type ApiClient } from './support/accounts.js';
 import { FIXTURE_PASSWORD, insertCourse, signedInUser, type FixtureCourse } from './support/course-fixtures.js';
-import { createPostgresDatabase } from './support/databases.js';
+import { serverBackends } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
-type Setup = () => Promise<{ env: Record<string, string>; dispose: () => Promise<void> }>;
-
-const matrix: [string, Setup][] = [
-  ['embedded', async () => ({ env: {}, dispose: async () => {} })],
-  [
-    'postgres+redis',
-    async () => {
-      const database = await createPostgresDatabase({ migrate: false });
-      return {
-        env: { DATABASE_URL: database.url!, REDIS_URL: inject('redisUrl') },
-        dispose: () => database.dispose(),
-      };
-    },
-  ],
-];
+const matrix = serverBackends();
 
 interface Review {
   id: string;
@@ -307,7 +293,7 @@ describe.each(matrix)('reviews [%s]', (_name, setup) => {
     expect(exported.reviews).toEqual([
       expect.objectContaining({
         id: review.id,
-        course: { id: course.id, title: 'SQL 첫걸음' },
+        course: { id: course.id, slug: course.slug, title: 'SQL 첫걸음' },
         rating: 5,
         body: '최고예요',
       }),

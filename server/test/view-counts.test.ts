@@ -10,12 +10,7 @@ import type { CachePort } from '../src/platform/cache/port.js';
 import { RedisCache } from '../src/platform/cache/redis.js';
 import type { Db } from '../src/platform/db/port.js';
 import { ApiClient } from './support/accounts.js';
-import {
-  createPostgresDatabase,
-  createTestDatabase,
-  DATABASE_BACKENDS,
-  type TestDatabase,
-} from './support/databases.js';
+import { createTestDatabase, DATABASE_BACKENDS, serverBackends, type TestDatabase } from './support/databases.js';
 import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -168,21 +163,7 @@ describe.each(DATABASE_BACKENDS)('view counters and their flush [%s]', (backend)
   });
 });
 
-type Setup = () => Promise<{ env: Record<string, string>; dispose: () => Promise<void> }>;
-
-const servers: [string, Setup][] = [
-  ['embedded', async () => ({ env: {}, dispose: async () => {} })],
-  [
-    'postgres+redis',
-    async () => {
-      const database = await createPostgresDatabase({ migrate: false });
-      return {
-        env: { DATABASE_URL: database.url!, REDIS_URL: inject('redisUrl'), SEED_DEMO_DATA: 'true' },
-        dispose: () => database.dispose(),
-      };
-    },
-  ],
-];
+const servers = serverBackends({ SEED_DEMO_DATA: 'true' });
 
 /** The HTTP side: who counts as a viewer, what is refused, and the stats job moving counts. */
 describe.each(servers)('POST /api/v1/courses/:id/views [%s]', (_name, setup) => {

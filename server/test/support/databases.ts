@@ -50,3 +50,26 @@ export async function createPgliteDatabase(opts: { migrate?: boolean } = {}): Pr
 export function createTestDatabase(backend: DatabaseBackend, opts: { migrate?: boolean } = {}) {
   return backend === 'postgres' ? createPostgresDatabase(opts) : createPgliteDatabase(opts);
 }
+
+/** Gives a test server's env for one backend, and how to drop what it made. */
+export type ServerBackendSetup = () => Promise<{ env: Record<string, string>; dispose: () => Promise<void> }>;
+
+/**
+ * The backends an HTTP test runs against, for `describe.each`: the embedded default (PGlite and
+ * memory) and a fresh PostgreSQL database with Redis. `postgresEnv` is added to the latter's env.
+ */
+export function serverBackends(postgresEnv: Record<string, string> = {}): [string, ServerBackendSetup][] {
+  return [
+    ['embedded', async () => ({ env: {}, dispose: async () => {} })],
+    [
+      'postgres+redis',
+      async () => {
+        const database = await createPostgresDatabase({ migrate: false });
+        return {
+          env: { DATABASE_URL: database.url!, REDIS_URL: inject('redisUrl'), ...postgresEnv },
+          dispose: () => database.dispose(),
+        };
+      },
+    ],
+  ];
+}

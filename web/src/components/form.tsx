@@ -6,6 +6,7 @@ import {
   type FormEvent,
   type InputHTMLAttributes,
   type ReactNode,
+  type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -243,6 +244,23 @@ export function TextAreaField({ label, name, error, hint, className, ...textarea
   return (
     <FieldFrame label={label} error={error} hint={hint} className={className}>
       {(control) => <textarea {...control} name={name} className={inputClass} {...textarea} />}
+    </FieldFrame>
+  );
+}
+
+interface SelectProps extends FieldFrameProps, Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'className'> {
+  /** The <option>s (or <optgroup>s). */
+  children: ReactNode;
+}
+
+export function SelectField({ label, error, hint, className, children, ...select }: SelectProps) {
+  return (
+    <FieldFrame label={label} error={error} hint={hint} className={className}>
+      {(control) => (
+        <select {...control} className={inputClass} {...select}>
+          {children}
+        </select>
+      )}
     </FieldFrame>
   );
 }

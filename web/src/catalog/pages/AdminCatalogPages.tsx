@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { describeError } from '../../auth/errorMessages';
 import { FilterSelect, PagedListState, Pager } from '../../components/adminList';
-import { FormAlert, dangerButton, inputClass, linkClass, secondaryButton } from '../../components/form';
+import { FormAlert, SelectField, dangerButton, inputClass, linkClass, secondaryButton } from '../../components/form';
 import { formatShortDateTime } from '../../lib/time';
 import {
   catalogKeys,
@@ -123,7 +123,6 @@ function AdminCourseItem({
   onChanged: () => Promise<unknown>;
 }) {
   const { t, i18n } = useTranslation();
-  const [takingDown, setTakingDown] = useState(false);
   return (
     <li className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm">
       <div className="flex flex-wrap items-center gap-3">
@@ -141,45 +140,17 @@ function AdminCourseItem({
           {t('catalog.admin.courses.reason', { reason: course.takedown.reason })}
         </p>
       )}
-      <div className="mt-3 flex flex-wrap gap-3">
-        {course.takedown ? (
-          <button
-            type="button"
-            className={secondaryButton}
-            disabled={busy}
-            aria-label={t('catalog.admin.named', { action: t('catalog.admin.courses.restore'), title: course.title })}
-            onClick={onRestore}
-          >
-            {t('catalog.admin.courses.restore')}
-          </button>
-        ) : (
-          !takingDown && (
-            <button
-              type="button"
-              className={dangerButton}
-              aria-label={t('catalog.admin.named', {
-                action: t('catalog.admin.courses.takedown'),
-                title: course.title,
-              })}
-              onClick={() => setTakingDown(true)}
-            >
-              {t('catalog.admin.courses.takedown')}
-            </button>
-          )
-        )}
-        {takingDown && (
-          <ReasonForm
-            label={t('catalog.admin.courses.takedownReason')}
-            submitLabel={t('catalog.admin.courses.takedown')}
-            onCancel={() => setTakingDown(false)}
-            onSubmit={async (reason) => {
-              await takedownCourse(course.id, reason);
-              setTakingDown(false);
-              await onChanged();
-            }}
-          />
-        )}
-      </div>
+      <ModerationActions
+        title={course.title}
+        applied={Boolean(course.takedown)}
+        busy={busy}
+        actionLabel={t('catalog.admin.courses.takedown')}
+        reasonLabel={t('catalog.admin.courses.takedownReason')}
+        onAction={(reason) => takedownCourse(course.id, reason)}
+        undoLabel={t('catalog.admin.courses.restore')}
+        onUndo={onRestore}
+        onChanged={onChanged}
+      />
     </li>
   );
 }
@@ -207,26 +178,21 @@ export function AdminReviewsPage() {
       <h1 className="text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">
         {t('catalog.admin.reviews.title')}
       </h1>
-      <div className="mt-6 max-w-xs">
-        <label htmlFor="report-state" className="block text-sm font-medium text-slate-800">
-          {t('catalog.admin.reviews.state')}
-        </label>
-        <select
-          id="report-state"
-          value={state}
-          onChange={(event) => {
-            setState(event.target.value as ReportState);
-            setPage(1);
-          }}
-          className={inputClass}
-        >
-          {REPORT_STATES.map((value) => (
-            <option key={value} value={value}>
-              {t(`catalog.admin.reviews.states.${value}`)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        label={t('catalog.admin.reviews.state')}
+        value={state}
+        onChange={(event) => {
+          setState(event.target.value as ReportState);
+          setPage(1);
+        }}
+        className="mt-6 max-w-xs"
+      >
+        {REPORT_STATES.map((value) => (
+          <option key={value} value={value}>
+            {t(`catalog.admin.reviews.states.${value}`)}
+          </option>
+        ))}
+      </SelectField>
       <div className="mt-4">
         <FormAlert error={unhide.isError ? describeError(unhide.error) : null} />
       </div>
@@ -262,7 +228,6 @@ function ReportItem({
   onChanged: () => Promise<unknown>;
 }) {
   const { t, i18n } = useTranslation();
-  const [hiding, setHiding] = useState(false);
   const hidden = report.review.status === 'hidden';
   return (
     <li className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm">
@@ -289,48 +254,85 @@ function ReportItem({
           {t('catalog.admin.reviews.hiddenBecause', { reason: report.review.hiddenReason ?? '' })}
         </p>
       )}
-      <div className="mt-3 flex flex-wrap gap-3">
-        {hidden ? (
+      <ModerationActions
+        title={report.course.title}
+        applied={hidden}
+        busy={busy}
+        actionLabel={t('catalog.admin.reviews.hide')}
+        reasonLabel={t('catalog.admin.reviews.hideReason')}
+        onAction={(reason) => hideReview(report.review.id, reason)}
+        undoLabel={t('catalog.admin.reviews.unhide')}
+        onUndo={onUnhide}
+        onChanged={onChanged}
+      />
+    </li>
+  );
+}
+
+/**
+ * A moderation action that needs a written reason (take down, hide) and its undo (restore,
+ * unhide): the undo while the action stands, otherwise a button that opens the reason form.
+ * Both buttons are named with `title`, so a list of them reads apart.
+ */
+function ModerationActions({
+  title,
+  applied,
+  busy,
+  actionLabel,
+  reasonLabel,
+  onAction,
+  undoLabel,
+  onUndo,
+  onChanged,
+}: {
+  title: string;
+  applied: boolean;
+  busy: boolean;
+  actionLabel: string;
+  reasonLabel: string;
+  onAction: (reason: string) => Promise<unknown>;
+  undoLabel: string;
+  onUndo: () => void;
+  onChanged: () => Promise<unknown>;
+}) {
+  const { t } = useTranslation();
+  const [writingReason, setWritingReason] = useState(false);
+  return (
+    <div className="mt-3 flex flex-wrap gap-3">
+      {applied ? (
+        <button
+          type="button"
+          className={secondaryButton}
+          disabled={busy}
+          aria-label={t('catalog.admin.named', { action: undoLabel, title })}
+          onClick={onUndo}
+        >
+          {undoLabel}
+        </button>
+      ) : (
+        !writingReason && (
           <button
             type="button"
-            className={secondaryButton}
-            disabled={busy}
-            aria-label={t('catalog.admin.named', {
-              action: t('catalog.admin.reviews.unhide'),
-              title: report.course.title,
-            })}
-            onClick={onUnhide}
+            className={dangerButton}
+            aria-label={t('catalog.admin.named', { action: actionLabel, title })}
+            onClick={() => setWritingReason(true)}
           >
-            {t('catalog.admin.reviews.unhide')}
+            {actionLabel}
           </button>
-        ) : (
-          !hiding && (
-            <button
-              type="button"
-              className={dangerButton}
-              aria-label={t('catalog.admin.named', {
-                action: t('catalog.admin.reviews.hide'),
-                title: report.course.title,
-              })}
-              onClick={() => setHiding(true)}
-            >
-              {t('catalog.admin.reviews.hide')}
-            </button>
-          )
-        )}
-        {hiding && (
-          <ReasonForm
-            label={t('catalog.admin.reviews.hideReason')}
-            submitLabel={t('catalog.admin.reviews.hide')}
-            onCancel={() => setHiding(false)}
-            onSubmit={async (reason) => {
-              await hideReview(report.review.id, reason);
-              setHiding(false);
-              await onChanged();
-            }}
-          />
-        )}
-      </div>
-    </li>
+        )
+      )}
+      {writingReason && (
+        <ReasonForm
+          label={reasonLabel}
+          submitLabel={actionLabel}
+          onCancel={() => setWritingReason(false)}
+          onSubmit={async (reason) => {
+            await onAction(reason);
+            setWritingReason(false);
+            await onChanged();
+          }}
+        />
+      )}
+    </div>
   );
 }

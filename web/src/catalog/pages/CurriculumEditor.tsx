@@ -4,10 +4,10 @@ import { useTranslation } from 'react-i18next';
 import { describeError } from '../../auth/errorMessages';
 import {
   FormAlert,
+  SelectField,
   TextAreaField,
   TextField,
   focusRing,
-  inputClass,
   primaryButton,
   secondaryButton,
 } from '../../components/form';
@@ -182,47 +182,20 @@ function SectionEditor({
           <span className="sr-only">{t('catalog.studio.curriculum.sectionNumber', { number: index + 1 })}: </span>
           {section.title}
         </h3>
-        <button
-          type="button"
-          data-move="up"
-          className={smallButton}
-          disabled={busy || index === 0}
-          aria-label={t('catalog.studio.curriculum.moveSectionUp', { title: section.title })}
-          onClick={() => onMoveSection(index, -1)}
-        >
-          {t('catalog.studio.curriculum.moveUp')}
-        </button>
-        <button
-          type="button"
-          data-move="down"
-          className={smallButton}
-          disabled={busy || index === count - 1}
-          aria-label={t('catalog.studio.curriculum.moveSectionDown', { title: section.title })}
-          onClick={() => onMoveSection(index, 1)}
-        >
-          {t('catalog.studio.curriculum.moveDown')}
-        </button>
-        <button
-          type="button"
-          className={smallButton}
-          disabled={busy}
-          aria-label={t('catalog.studio.curriculum.renameNamed', { title: section.title })}
-          onClick={() => setRenaming((value) => !value)}
-        >
-          {t('catalog.studio.curriculum.rename')}
-        </button>
-        <button
-          type="button"
-          className={smallDanger}
+        <MoveButtons
+          upLabel={t('catalog.studio.curriculum.moveSectionUp', { title: section.title })}
+          downLabel={t('catalog.studio.curriculum.moveSectionDown', { title: section.title })}
+          upDisabled={busy || index === 0}
+          downDisabled={busy || index === count - 1}
+          onMove={(delta) => onMoveSection(index, delta)}
+        />
+        <RenameButton title={section.title} disabled={busy} onClick={() => setRenaming((value) => !value)} />
+        <DeleteButton
+          title={section.title}
+          confirmation={t('catalog.studio.curriculum.confirmDeleteSection', { title: section.title })}
           disabled={busy || orderDirty}
-          aria-label={t('catalog.studio.curriculum.deleteNamed', { title: section.title })}
-          onClick={() => {
-            if (window.confirm(t('catalog.studio.curriculum.confirmDeleteSection', { title: section.title })))
-              void run(() => deleteSection(section.id));
-          }}
-        >
-          {t('catalog.studio.curriculum.delete')}
-        </button>
+          onDelete={() => void run(() => deleteSection(section.id))}
+        />
       </div>
       {renaming && (
         <RenameForm
@@ -295,35 +268,14 @@ function LessonEditor({
             <span className="sr-only"> — {lesson.title}</span>
           </label>
         </span>
-        <button
-          type="button"
-          data-move="up"
-          className={smallButton}
-          disabled={busy || !canMoveLesson(sections, lesson.id, -1)}
-          aria-label={t('catalog.studio.curriculum.moveLessonUp', { title: lesson.title })}
-          onClick={() => onMove(lesson, -1)}
-        >
-          {t('catalog.studio.curriculum.moveUp')}
-        </button>
-        <button
-          type="button"
-          data-move="down"
-          className={smallButton}
-          disabled={busy || !canMoveLesson(sections, lesson.id, 1)}
-          aria-label={t('catalog.studio.curriculum.moveLessonDown', { title: lesson.title })}
-          onClick={() => onMove(lesson, 1)}
-        >
-          {t('catalog.studio.curriculum.moveDown')}
-        </button>
-        <button
-          type="button"
-          className={smallButton}
-          aria-expanded={panel === 'rename'}
-          aria-label={t('catalog.studio.curriculum.renameNamed', { title: lesson.title })}
-          onClick={() => toggle('rename')}
-        >
-          {t('catalog.studio.curriculum.rename')}
-        </button>
+        <MoveButtons
+          upLabel={t('catalog.studio.curriculum.moveLessonUp', { title: lesson.title })}
+          downLabel={t('catalog.studio.curriculum.moveLessonDown', { title: lesson.title })}
+          upDisabled={busy || !canMoveLesson(sections, lesson.id, -1)}
+          downDisabled={busy || !canMoveLesson(sections, lesson.id, 1)}
+          onMove={(delta) => onMove(lesson, delta)}
+        />
+        <RenameButton title={lesson.title} expanded={panel === 'rename'} onClick={() => toggle('rename')} />
         {lesson.type === 'text' && (
           <button
             type="button"
@@ -347,18 +299,12 @@ function LessonEditor({
         >
           {t('catalog.studio.curriculum.files', { count: lesson.attachments.length })}
         </button>
-        <button
-          type="button"
-          className={smallDanger}
+        <DeleteButton
+          title={lesson.title}
+          confirmation={t('catalog.studio.curriculum.confirmDeleteLesson', { title: lesson.title })}
           disabled={busy || orderDirty}
-          aria-label={t('catalog.studio.curriculum.deleteNamed', { title: lesson.title })}
-          onClick={() => {
-            if (window.confirm(t('catalog.studio.curriculum.confirmDeleteLesson', { title: lesson.title })))
-              void run(() => deleteLesson(lesson.id));
-          }}
-        >
-          {t('catalog.studio.curriculum.delete')}
-        </button>
+          onDelete={() => void run(() => deleteLesson(lesson.id))}
+        />
       </div>
       {panel === 'rename' && (
         <RenameForm
@@ -377,6 +323,146 @@ function LessonEditor({
   );
 }
 
+/**
+ * Move up / Move down for one section or lesson. `data-move` lets focus follow the item after it
+ * moves (see the effect in CurriculumEditor).
+ */
+function MoveButtons({
+  upLabel,
+  downLabel,
+  upDisabled,
+  downDisabled,
+  onMove,
+}: {
+  upLabel: string;
+  downLabel: string;
+  upDisabled: boolean;
+  downDisabled: boolean;
+  onMove: (delta: -1 | 1) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <button
+        type="button"
+        data-move="up"
+        className={smallButton}
+        disabled={upDisabled}
+        aria-label={upLabel}
+        onClick={() => onMove(-1)}
+      >
+        {t('catalog.studio.curriculum.moveUp')}
+      </button>
+      <button
+        type="button"
+        data-move="down"
+        className={smallButton}
+        disabled={downDisabled}
+        aria-label={downLabel}
+        onClick={() => onMove(1)}
+      >
+        {t('catalog.studio.curriculum.moveDown')}
+      </button>
+    </>
+  );
+}
+
+/** Opens or closes the rename form of the item called `title`. */
+function RenameButton({
+  title,
+  expanded,
+  disabled,
+  onClick,
+}: {
+  title: string;
+  expanded?: boolean;
+  disabled?: boolean;
+  onClick: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <button
+      type="button"
+      className={smallButton}
+      disabled={disabled}
+      aria-expanded={expanded}
+      aria-label={t('catalog.studio.curriculum.renameNamed', { title })}
+      onClick={onClick}
+    >
+      {t('catalog.studio.curriculum.rename')}
+    </button>
+  );
+}
+
+/** Deletes the item called `title`, after the browser's confirm when `confirmation` is given. */
+function DeleteButton({
+  title,
+  confirmation,
+  disabled,
+  onDelete,
+}: {
+  title: string;
+  confirmation?: string;
+  disabled?: boolean;
+  onDelete: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <button
+      type="button"
+      className={smallDanger}
+      disabled={disabled}
+      aria-label={t('catalog.studio.curriculum.deleteNamed', { title })}
+      onClick={() => {
+        if (confirmation === undefined || window.confirm(confirmation)) onDelete();
+      }}
+    >
+      {t('catalog.studio.curriculum.delete')}
+    </button>
+  );
+}
+
+/** A required title being typed: `take()` gives it trimmed, or shows "required" and gives undefined. */
+function useTitleInput(initial = '') {
+  const { t } = useTranslation();
+  const [value, set] = useState(initial);
+  const [error, setError] = useState<string | undefined>();
+  function take(): string | undefined {
+    if (!value.trim()) {
+      setError(t('catalog.fieldRequired'));
+      return undefined;
+    }
+    setError(undefined);
+    return value.trim();
+  }
+  return { value, set, error, take };
+}
+
+function TitleField({
+  label,
+  input,
+  autoFocus,
+  className,
+}: {
+  label: string;
+  input: ReturnType<typeof useTitleInput>;
+  autoFocus?: boolean;
+  className: string;
+}) {
+  return (
+    <TextField
+      label={label}
+      name="title"
+      value={input.value}
+      maxLength={TITLE_MAX}
+      autoFocus={autoFocus}
+      onChange={(event) => input.set(event.target.value)}
+      error={input.error}
+      className={className}
+    />
+  );
+}
+
 function RenameForm({
   label,
   initial,
@@ -389,26 +475,15 @@ function RenameForm({
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
-  const [title, setTitle] = useState(initial);
-  const [error, setError] = useState<string | undefined>();
+  const title = useTitleInput(initial);
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!title.trim()) return setError(t('catalog.fieldRequired'));
-    setError(undefined);
-    void onSave(title.trim()).catch(() => undefined);
+    const value = title.take();
+    if (value !== undefined) void onSave(value).catch(() => undefined);
   }
   return (
     <form onSubmit={onSubmit} noValidate className="mt-3 flex flex-wrap items-end gap-2">
-      <TextField
-        label={label}
-        name="title"
-        value={title}
-        maxLength={TITLE_MAX}
-        autoFocus
-        onChange={(event) => setTitle(event.target.value)}
-        error={error}
-        className="min-w-56 flex-1"
-      />
+      <TitleField label={label} input={title} autoFocus className="min-w-56 flex-1" />
       <button type="submit" className={primaryButton}>
         {t('catalog.studio.save')}
       </button>
@@ -503,14 +578,10 @@ function Attachments({
             <li key={attachment.id} className="flex items-center gap-3 text-sm">
               <span className="flex-1">{attachment.fileName}</span>
               <span className="text-xs text-slate-500">{formatBytes(attachment.sizeBytes, i18n.language)}</span>
-              <button
-                type="button"
-                className={smallDanger}
-                aria-label={t('catalog.studio.curriculum.deleteNamed', { title: attachment.fileName })}
-                onClick={() => void run(() => deleteAttachment(attachment.id)).catch(() => undefined)}
-              >
-                {t('catalog.studio.curriculum.delete')}
-              </button>
+              <DeleteButton
+                title={attachment.fileName}
+                onDelete={() => void run(() => deleteAttachment(attachment.id)).catch(() => undefined)}
+              />
             </li>
           ))}
         </ul>
@@ -553,28 +624,18 @@ function AddForm({
   disabled: boolean;
   onAdd: (title: string) => Promise<unknown>;
 }) {
-  const { t } = useTranslation();
-  const [title, setTitle] = useState('');
-  const [error, setError] = useState<string | undefined>();
+  const title = useTitleInput();
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!title.trim()) return setError(t('catalog.fieldRequired'));
-    setError(undefined);
-    void onAdd(title.trim())
-      .then(() => setTitle(''))
+    const value = title.take();
+    if (value === undefined) return;
+    void onAdd(value)
+      .then(() => title.set(''))
       .catch(() => undefined);
   }
   return (
     <form onSubmit={onSubmit} noValidate className="mt-4 flex flex-wrap items-end gap-2">
-      <TextField
-        label={label}
-        name="title"
-        value={title}
-        maxLength={TITLE_MAX}
-        onChange={(event) => setTitle(event.target.value)}
-        error={error}
-        className="min-w-56 flex-1"
-      />
+      <TitleField label={label} input={title} className="min-w-56 flex-1" />
       <button type="submit" className={secondaryButton} disabled={disabled}>
         {submitLabel}
       </button>
@@ -592,16 +653,14 @@ function AddLessonForm({
   onAdd: (title: string, type: LessonType) => Promise<unknown>;
 }) {
   const { t } = useTranslation();
-  const id = useId();
-  const [title, setTitle] = useState('');
+  const title = useTitleInput();
   const [type, setType] = useState<LessonType>('text');
-  const [error, setError] = useState<string | undefined>();
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!title.trim()) return setError(t('catalog.fieldRequired'));
-    setError(undefined);
-    void onAdd(title.trim(), type)
-      .then(() => setTitle(''))
+    const value = title.take();
+    if (value === undefined) return;
+    void onAdd(value, type)
+      .then(() => title.set(''))
       .catch(() => undefined);
   }
   return (
@@ -611,32 +670,18 @@ function AddLessonForm({
       aria-label={t('catalog.studio.curriculum.addLessonTo', { title: sectionTitle })}
       className="mt-3 flex flex-wrap items-end gap-2"
     >
-      <TextField
-        label={t('catalog.studio.curriculum.newLesson')}
-        name="title"
-        value={title}
-        maxLength={TITLE_MAX}
-        onChange={(event) => setTitle(event.target.value)}
-        error={error}
-        className="min-w-48 flex-1"
-      />
-      <div>
-        <label htmlFor={`${id}-type`} className="block text-sm font-medium text-slate-800">
-          {t('catalog.studio.curriculum.lessonType')}
-        </label>
-        <select
-          id={`${id}-type`}
-          value={type}
-          onChange={(event) => setType(event.target.value as LessonType)}
-          className={inputClass}
-        >
-          {LESSON_TYPES.map((value) => (
-            <option key={value} value={value}>
-              {t(`catalog.lessonType.${value}`)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <TitleField label={t('catalog.studio.curriculum.newLesson')} input={title} className="min-w-48 flex-1" />
+      <SelectField
+        label={t('catalog.studio.curriculum.lessonType')}
+        value={type}
+        onChange={(event) => setType(event.target.value as LessonType)}
+      >
+        {LESSON_TYPES.map((value) => (
+          <option key={value} value={value}>
+            {t(`catalog.lessonType.${value}`)}
+          </option>
+        ))}
+      </SelectField>
       <button type="submit" className={secondaryButton} disabled={disabled}>
         {t('catalog.studio.curriculum.addLesson')}
       </button>

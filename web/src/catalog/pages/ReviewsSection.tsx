@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api/apiError';
 import { useAuth } from '../../auth/AuthProvider';
-import { Notice, inputClass, secondaryButton } from '../../components/form';
+import { Notice, SelectField, secondaryButton } from '../../components/form';
 import {
   catalogKeys,
   createReview,
@@ -134,26 +134,21 @@ export function ReviewsSection({ course }: { course: CourseDetail }) {
       )}
 
       {course.rating.count > 0 && (
-        <div className="mt-6 max-w-xs">
-          <label htmlFor="review-sort" className="block text-sm font-medium text-slate-800">
-            {t('catalog.search.sort')}
-          </label>
-          <select
-            id="review-sort"
-            value={sort}
-            onChange={(event) => {
-              setSort(event.target.value as ReviewSort);
-              setPage(1);
-            }}
-            className={inputClass}
-          >
-            {SORTS.map((value) => (
-              <option key={value} value={value}>
-                {t(`catalog.reviews.sort.${value}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          label={t('catalog.search.sort')}
+          value={sort}
+          onChange={(event) => {
+            setSort(event.target.value as ReviewSort);
+            setPage(1);
+          }}
+          className="mt-6 max-w-xs"
+        >
+          {SORTS.map((value) => (
+            <option key={value} value={value}>
+              {t(`catalog.reviews.sort.${value}`)}
+            </option>
+          ))}
+        </SelectField>
       )}
 
       <div className="mt-4">

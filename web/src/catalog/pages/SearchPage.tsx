@@ -2,16 +2,16 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { focusRing, inputClass, secondaryButton } from '../../components/form';
+import { SelectField, focusRing, inputClass, secondaryButton } from '../../components/form';
 import { catalogKeys, fetchCategories, searchCourses } from '../api';
 import { PageLinks, QueryState } from '../components/AsyncState';
 import { categoryName, CourseGrid } from '../components/CourseCard';
+import { CurrencySelect } from '../components/CurrencySelect';
 import { formatCount, fromMajorUnits, toMajorUnits } from '../format';
 import { hasFilters, parseSearchParams, toSearchParams, updateSearchState, type SearchState } from '../searchState';
 import {
   COURSE_LANGUAGES,
   COURSE_LEVELS,
-  CURRENCIES,
   RATING_STEPS,
   SEARCH_SORTS,
   type Category,
@@ -70,23 +70,17 @@ export function SearchPage() {
                 ? t('catalog.search.resultCount', { count: results.data.total })
                 : t('catalog.search.searching')}
             </h2>
-            <div>
-              <label htmlFor="search-sort" className="block text-sm font-medium text-slate-800">
-                {t('catalog.search.sort')}
-              </label>
-              <select
-                id="search-sort"
-                value={state.sort}
-                onChange={(event) => update({ sort: event.target.value as SearchSort })}
-                className={inputClass}
-              >
-                {SEARCH_SORTS.map((sort) => (
-                  <option key={sort} value={sort}>
-                    {t(`catalog.sort.${sort}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              label={t('catalog.search.sort')}
+              value={state.sort}
+              onChange={(event) => update({ sort: event.target.value as SearchSort })}
+            >
+              {SEARCH_SORTS.map((sort) => (
+                <option key={sort} value={sort}>
+                  {t(`catalog.sort.${sort}`)}
+                </option>
+              ))}
+            </SelectField>
           </div>
           <div className="mt-6" aria-busy={results.isFetching}>
             <QueryState query={results}>
@@ -348,23 +342,8 @@ function PriceRange({
 
   return (
     <form onSubmit={apply} className="mt-3 space-y-2" aria-label={t('catalog.search.priceRange')} noValidate>
-      <div>
-        <label htmlFor={`${id}-currency`} className="block text-xs font-medium text-slate-700">
-          {t('catalog.search.currency')}
-        </label>
-        <select
-          id={`${id}-currency`}
-          value={currency}
-          onChange={(event) => setCurrency(event.target.value as Currency)}
-          className={inputClass}
-        >
-          {CURRENCIES.map((value) => (
-            <option key={value} value={value}>
-              {value}
-            </option>
-          ))}
-        </select>
-      </div>
+      {/* Labelled small, like the price fields beside it in the narrow filter column. */}
+      <CurrencySelect value={currency} onChange={setCurrency} className="[&>label]:text-xs [&>label]:text-slate-700" />
       <div className="flex gap-2">
         <div className="flex-1">
           <label htmlFor={`${id}-min`} className="block text-xs font-medium text-slate-700">

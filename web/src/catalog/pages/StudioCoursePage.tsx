@@ -8,12 +8,12 @@ import {
   ErrorTrackingForm,
   FormAlert,
   Notice,
+  SelectField,
   SubmitButton,
   TextAreaField,
   TextField,
   dangerButton,
   focusRing,
-  inputClass,
   linkClass,
   primaryButton,
   secondaryButton,
@@ -30,6 +30,7 @@ import {
 import { QueryState } from '../components/AsyncState';
 import { categoryName } from '../components/CourseCard';
 import { CoverPicture } from '../components/CoverPicture';
+import { CurrencySelect } from '../components/CurrencySelect';
 import { Markdown } from '../components/Markdown';
 import { StatusBadge } from '../components/StatusBadge';
 import { UploadProgress } from '../components/UploadProgress';
@@ -37,7 +38,6 @@ import { fromMajorUnits, toMajorUnits } from '../format';
 import {
   COURSE_LANGUAGES,
   COURSE_LEVELS,
-  CURRENCIES,
   type CourseLanguage,
   type CourseLevel,
   type Currency,
@@ -315,40 +315,28 @@ function CourseForm({ course }: { course: StudioCourse }) {
           )}
         </div>
         <div className="grid gap-4 sm:grid-cols-2">
-          <div>
-            <label htmlFor={`${id}-level`} className="block text-sm font-medium text-slate-800">
-              {t('catalog.studio.field.level')}
-            </label>
-            <select
-              id={`${id}-level`}
-              value={level}
-              onChange={(event) => setLevel(event.target.value as CourseLevel)}
-              className={inputClass}
-            >
-              {COURSE_LEVELS.map((value) => (
-                <option key={value} value={value}>
-                  {t(`catalog.level.${value}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor={`${id}-language`} className="block text-sm font-medium text-slate-800">
-              {t('catalog.studio.field.language')}
-            </label>
-            <select
-              id={`${id}-language`}
-              value={language}
-              onChange={(event) => setLanguage(event.target.value as CourseLanguage)}
-              className={inputClass}
-            >
-              {COURSE_LANGUAGES.map((value) => (
-                <option key={value} value={value}>
-                  {t(`catalog.languageName.${value}`)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label={t('catalog.studio.field.level')}
+            value={level}
+            onChange={(event) => setLevel(event.target.value as CourseLevel)}
+          >
+            {COURSE_LEVELS.map((value) => (
+              <option key={value} value={value}>
+                {t(`catalog.level.${value}`)}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField
+            label={t('catalog.studio.field.language')}
+            value={language}
+            onChange={(event) => setLanguage(event.target.value as CourseLanguage)}
+          >
+            {COURSE_LANGUAGES.map((value) => (
+              <option key={value} value={value}>
+                {t(`catalog.languageName.${value}`)}
+              </option>
+            ))}
+          </SelectField>
           <TextField
             label={t('catalog.studio.field.price')}
             name="priceAmount"
@@ -358,46 +346,24 @@ function CourseForm({ course }: { course: StudioCourse }) {
             error={form.fieldErrors.priceAmount}
             hint={t('catalog.studio.priceHint')}
           />
-          <div>
-            <label htmlFor={`${id}-currency`} className="block text-sm font-medium text-slate-800">
-              {t('catalog.search.currency')}
-            </label>
-            <select
-              id={`${id}-currency`}
-              value={currency}
-              onChange={(event) => setCurrency(event.target.value as Currency)}
-              className={inputClass}
-            >
-              {CURRENCIES.map((value) => (
-                <option key={value} value={value}>
-                  {value}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor={`${id}-category`} className="block text-sm font-medium text-slate-800">
-              {t('catalog.studio.field.category')}
-            </label>
-            <select
-              id={`${id}-category`}
-              value={categoryId}
-              onChange={(event) => setCategoryId(event.target.value)}
-              className={inputClass}
-            >
-              <option value="">{t('catalog.studio.noCategory')}</option>
-              {(categories.data?.items ?? []).map((category) => (
-                <optgroup key={category.id} label={categoryName(category, i18n.language)}>
-                  <option value={category.id}>{categoryName(category, i18n.language)}</option>
-                  {category.children.map((child) => (
-                    <option key={child.id} value={child.id}>
-                      {categoryName(child, i18n.language)}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-            </select>
-          </div>
+          <CurrencySelect value={currency} onChange={setCurrency} />
+          <SelectField
+            label={t('catalog.studio.field.category')}
+            value={categoryId}
+            onChange={(event) => setCategoryId(event.target.value)}
+          >
+            <option value="">{t('catalog.studio.noCategory')}</option>
+            {(categories.data?.items ?? []).map((category) => (
+              <optgroup key={category.id} label={categoryName(category, i18n.language)}>
+                <option value={category.id}>{categoryName(category, i18n.language)}</option>
+                {category.children.map((child) => (
+                  <option key={child.id} value={child.id}>
+                    {categoryName(child, i18n.language)}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </SelectField>
           <TextField
             label={t('catalog.studio.field.tags')}
             name="tags"
