@@ -226,7 +226,7 @@ export class SearchRepository {
     }>(
       await this.db.execute(sql`
         ${
-          // With query text the matches are read once into \`m\` and both counted (up to the cap) and
+          // With query text the matches are read once into m and both counted (up to the cap) and
           // sorted from there. Without text every published course matches: holding them all in
           // memory costs more than scanning twice, so only the counted ones are kept and the page
           // sorts a second scan on the fly (top-N, nothing stored).

@@ -67,7 +67,12 @@ export function SearchPage() {
           <div className="flex flex-wrap items-end justify-between gap-4">
             <h2 id="search-results-heading" className="text-sm text-slate-600" aria-live="polite" aria-atomic="true">
               {results.data
-                ? t('catalog.search.resultCount', { count: results.data.total })
+                ? t(
+                    results.data.totalIsLowerBound ? 'catalog.search.resultCountAtLeast' : 'catalog.search.resultCount',
+                    {
+                      count: results.data.total,
+                    },
+                  )
                 : t('catalog.search.searching')}
             </h2>
             <SelectField
