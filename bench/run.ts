@@ -118,7 +118,7 @@ function report(
     `Each query type ran for ${opts.durationSeconds} s with ${opts.connections} concurrent callers through \`SearchService\` ` +
       `(the code behind \`GET /api/v1/search\` and \`/search/suggest\`, without HTTP), cycling through the listed variants. ` +
       `A search call is two SQL statements (one for total, facets and the page's ids over the documents alone; one for the page's cards), ` +
-      `one more when full text finds fewer than 3 courses and the query is retried for typos. Counting stops at 10,000 matches (\`totalIsLowerBound\`); the page is still sorted over every match. ` +
+      `one more when full text finds fewer than 3 courses and the query is retried for typos. Counting stops at 10,000 matches (\`totalIsLowerBound\`); the page is still exact over every match (without query text it is read from the front of the sort key's index). ` +
       `Ratios compare with the primary-key lookup measured in the same run. Target: p95 < ${TARGET_P95_MS} ms.`,
   );
   lines.push('');

@@ -36,6 +36,15 @@ describe('search benchmark smoke run [postgres]', () => {
     expect(used('korean_particle')).toContain('course_search_bigrams_idx');
     expect(used('english_stemmed')).toContain('course_search_words_idx');
     expect(used('typo')).toContain('course_search_title_trgm_idx');
+    // Browsing without text counts from the covering index and reads its page from a sort index.
+    expect(used('browse')).toEqual(
+      new Set([
+        'course_search_facets_idx',
+        'course_search_popular_idx',
+        'course_search_newest_idx',
+        'course_search_rating_idx',
+      ]),
+    );
   });
 
   it('the generated catalog answers every workload, and the typical searches find courses', async () => {

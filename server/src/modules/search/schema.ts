@@ -47,5 +47,34 @@ export const courseSearchDocuments = pgTable(
     index('course_search_words_idx').using('gin', t.words),
     index('course_search_bigrams_idx').using('gin', t.bigrams),
     index('course_search_title_trgm_idx').using('gin', sql`${t.titleFolded} gin_trgm_ops`),
+    // Sort keys of the published documents, so a search without query text (browsing) reads its
+    // page from the front of an index and stops after it, instead of sorting every published
+    // course. Each index holds only the leading key(s) of its order (repository.ts `orderBy`); the
+    // planner sorts the few ties incrementally. NOT NULL columns are indexed `desc nulls first`,
+    // which is what a plain `order by … desc` means: the planner does not use an index whose
+    // nulls order differs, even on a column without nulls. The view count (rewritten by every view flush) is
+    // deliberately in none of them: an update that changes no indexed column can stay HOT and
+    // skips the GIN indexes.
+    index('course_search_popular_idx')
+      .on(t.enrollmentCount.desc().nullsFirst())
+      .where(sql`status = 'published'`),
+    index('course_search_rating_idx')
+      .on(t.ratingAverage.desc().nullsFirst(), t.ratingCount.desc().nullsFirst())
+      .where(sql`status = 'published'`),
+    index('course_search_newest_idx')
+      .on(t.publishedAt.desc().nullsLast(), t.courseId)
+      .where(sql`status = 'published'`),
+    index('course_search_price_asc_idx')
+      .on(t.priceAmount.asc().nullsLast(), t.enrollmentCount.desc().nullsFirst())
+      .where(sql`status = 'published'`),
+    index('course_search_price_desc_idx')
+      .on(t.priceAmount.desc().nullsLast(), t.enrollmentCount.desc().nullsFirst())
+      .where(sql`status = 'published'`),
+    // What browsing counts totals and facets on (repository.ts `browseCountSet`), for an
+    // index-only scan; led by the random course id so the capped count is an unbiased sample. The
+    // other columns only ride along (Drizzle has no INCLUDE; after a unique id they never order).
+    index('course_search_facets_idx')
+      .on(t.courseId, t.categoryId, t.level, t.language, t.priceAmount, t.currency, t.ratingAverage)
+      .where(sql`status = 'published'`),
   ],
 );

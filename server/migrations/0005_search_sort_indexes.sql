@@ -1,0 +1,6 @@
+CREATE INDEX "course_search_popular_idx" ON "course_search_documents" USING btree ("enrollment_count" DESC NULLS FIRST) WHERE status = 'published';--> statement-breakpoint
+CREATE INDEX "course_search_rating_idx" ON "course_search_documents" USING btree ("rating_average" DESC NULLS FIRST,"rating_count" DESC NULLS FIRST) WHERE status = 'published';--> statement-breakpoint
+CREATE INDEX "course_search_newest_idx" ON "course_search_documents" USING btree ("published_at" DESC NULLS LAST,"course_id") WHERE status = 'published';--> statement-breakpoint
+CREATE INDEX "course_search_price_asc_idx" ON "course_search_documents" USING btree ("price_amount","enrollment_count" DESC NULLS FIRST) WHERE status = 'published';--> statement-breakpoint
+CREATE INDEX "course_search_price_desc_idx" ON "course_search_documents" USING btree ("price_amount" DESC NULLS LAST,"enrollment_count" DESC NULLS FIRST) WHERE status = 'published';--> statement-breakpoint
+CREATE INDEX "course_search_facets_idx" ON "course_search_documents" USING btree ("course_id","category_id","level","language","price_amount","currency","rating_average") WHERE status = 'published';
