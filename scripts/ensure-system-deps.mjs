@@ -30,9 +30,13 @@ function hasKoreanFont() {
 }
 
 /** Debian package → is it present? */
+// ffmpeg/ffprobe: the video pipeline, and the demo lecture a fresh install transcodes at start.
+const ffmpeg = () => (process.env.FFMPEG_PATH ? existsSync(process.env.FFMPEG_PATH) : has('ffmpeg')) && has('ffprobe');
+
 const needs = {
-  start: {},
+  start: { ffmpeg },
   test: {
+    ffmpeg,
     chromium: () => existsSync('/usr/bin/chromium'),
     'fonts-noto-cjk': hasKoreanFont,
     ...(process.env.TEST_DATABASE_URL ? {} : { postgresql: hasPostgresServer }),

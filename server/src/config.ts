@@ -89,7 +89,25 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(7),
   REFRESH_REUSE_GRACE_SECONDS: int(0, 60).default(10),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { message: 'expected auto, true or false' }).default('auto'),
+
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  VIDEO_MAX_UPLOAD_GB: z.coerce.number().positive().max(5_000).default(20),
+  VIDEO_MAX_PER_INSTRUCTOR: int(1, 1_000_000).default(1_000),
+  VIDEO_MAX_OPEN_UPLOADS: int(1, 1_000).default(10),
+  VIDEO_QUOTA_GB_PER_INSTRUCTOR: z.coerce.number().positive().max(1_000_000).default(500),
+  VIDEO_MAX_DURATION_MINUTES: int(1, 24 * 60).default(6 * 60),
+  VIDEO_MAX_LONG_SIDE: int(144, 16_384).default(4096),
+  TRANSCODE_TIMEOUT_MINUTES: int(1, 24 * 60).default(6 * 60),
+  TRANSCODE_PRESET: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'])
+    .default('veryfast'),
+  VIDEO_RAW_COLD_AFTER_DAYS: int(1, 3650).default(30),
+  VIDEO_OLD_VERSION_RETENTION_HOURS: int(0, 24 * 90).default(24),
+  CDN_CLOUDFRONT_DISTRIBUTION_ID: z.string().min(1).optional(),
 });
+
+const GIB = 1024 ** 3;
 
 export interface SigningKey {
   kid: string;
@@ -169,6 +187,24 @@ export interface Config {
     refreshReuseGraceMs: number;
     cookieSecure: boolean;
   };
+  video: {
+    ffmpegPath: string;
+    ffprobePath: string;
+    maxUploadBytes: number;
+    maxVideosPerInstructor: number;
+    maxOpenUploadsPerInstructor: number;
+    quotaBytesPerInstructor: number;
+    maxDurationSeconds: number;
+    /** Longest side of the displayed picture a source may have. */
+    maxLongSide: number;
+    transcodeTimeoutMs: number;
+    preset: string;
+    rawColdAfterDays: number;
+    /** How long a replaced version's files stay (players mid-stream, CDN caches) before removal. */
+    oldVersionRetentionMs: number;
+  };
+  /** CloudFront distribution to invalidate on publish; none means a no-op (local and nginx edge). */
+  cdn: { backend: 'none' } | { backend: 'cloudfront'; distributionId: string };
 }
 
 export class ConfigError extends Error {
@@ -282,5 +318,22 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       refreshReuseGraceMs: e.REFRESH_REUSE_GRACE_SECONDS * 1000,
       cookieSecure: e.COOKIE_SECURE === 'auto' ? !plainLocalhost : e.COOKIE_SECURE === 'true',
     },
+    video: {
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+      maxUploadBytes: Math.round(e.VIDEO_MAX_UPLOAD_GB * GIB),
+      maxVideosPerInstructor: e.VIDEO_MAX_PER_INSTRUCTOR,
+      maxOpenUploadsPerInstructor: e.VIDEO_MAX_OPEN_UPLOADS,
+      quotaBytesPerInstructor: Math.round(e.VIDEO_QUOTA_GB_PER_INSTRUCTOR * GIB),
+      maxDurationSeconds: e.VIDEO_MAX_DURATION_MINUTES * 60,
+      maxLongSide: e.VIDEO_MAX_LONG_SIDE,
+      transcodeTimeoutMs: e.TRANSCODE_TIMEOUT_MINUTES * 60_000,
+      preset: e.TRANSCODE_PRESET,
+      rawColdAfterDays: e.VIDEO_RAW_COLD_AFTER_DAYS,
+      oldVersionRetentionMs: e.VIDEO_OLD_VERSION_RETENTION_HOURS * 3_600_000,
+    },
+    cdn: e.CDN_CLOUDFRONT_DISTRIBUTION_ID
+      ? { backend: 'cloudfront', distributionId: e.CDN_CLOUDFRONT_DISTRIBUTION_ID }
+      : { backend: 'none' },
   };
 }

@@ -98,8 +98,8 @@ describe('the demo catalog of a fresh embedded start', () => {
       lessonCount: number;
     }>(client(), `/courses/${encodeURIComponent('입문자를-위한-파이썬')}`);
     expect(detail.sections.map((s) => s.title)).toEqual(['파이썬 시작하기', '기본 문법']);
-    expect(detail.lessonCount).toBe(5);
-    const preview = detail.sections[0]!.lessons.find((l) => l.isFreePreview)!;
+    expect(detail.lessonCount).toBe(6);
+    const preview = detail.sections[0]!.lessons.find((l) => l.isFreePreview && l.type === 'text')!;
     const lesson = await getJson<{ body: string }>(client(), `/lessons/${preview.id}`);
     expect(lesson.body).toContain('# 파이썬 설치하기');
   });

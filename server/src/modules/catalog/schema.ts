@@ -15,6 +15,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { users } from '../users/schema.js';
+import { videos } from '../videos/schema.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
@@ -121,8 +122,8 @@ export const lessons = pgTable(
     durationSeconds: integer('duration_seconds').notNull().default(0),
     /** Markdown body of a text lesson (or notes under a video). */
     body: text('body').notNull().default(''),
-    /** The lesson's video once the pipeline exists (no foreign key yet: the videos table comes with it). */
-    videoId: uuid('video_id'),
+    /** The lesson's video; deleting a video leaves the lesson without one rather than failing. */
+    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },

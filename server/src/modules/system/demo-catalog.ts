@@ -28,6 +28,8 @@ interface DemoLesson {
   minutes: number;
   free?: boolean;
   body: string;
+  /** A video lesson: the seed generates a short lecture and runs it through the real pipeline. */
+  video?: true;
 }
 
 interface DemoCourse {
@@ -118,6 +120,13 @@ export const DEMO_COURSES: DemoCourse[] = [
       {
         title: '파이썬 시작하기',
         lessons: [
+          {
+            title: '강의 소개 (영상)',
+            minutes: 1,
+            free: true,
+            video: true,
+            body: '이 강의에서 배울 내용을 짧은 영상으로 소개합니다.',
+          },
           {
             title: '파이썬 설치하기',
             minutes: 8,
@@ -621,7 +630,7 @@ export async function seedDemoCatalog(
             courseId,
             sectionId: sectionRow!.id,
             title: lesson.title,
-            type: 'text' as const,
+            type: lesson.video ? ('video' as const) : ('text' as const),
             position,
             isFreePreview: lesson.free ?? false,
             durationSeconds: lesson.minutes * 60,

@@ -23,6 +23,8 @@ export interface SeedDependencies {
   searchIndexer: CourseSearchIndexer;
   /** The studio's cover upload as the course's instructor; demo courses get covers when given. */
   uploadCover?: (instructorId: string, courseId: string, image: Buffer) => Promise<unknown>;
+  /** Gives the demo video lessons a generated lecture run through the real pipeline, when given. */
+  seedVideos?: (instructorId: string) => Promise<unknown>;
   log?: { warn(details: object, message: string): void };
 }
 
@@ -71,6 +73,12 @@ export async function seedDemoData(deps: SeedDependencies): Promise<string[]> {
         break;
       }
     }
+  }
+  if (catalog && deps.seedVideos) {
+    // Best effort like the covers: without ffmpeg the lesson says its video is being prepared.
+    await deps.seedVideos(catalog.instructorId).catch((error: unknown) => {
+      deps.log?.warn({ err: error }, 'demo lecture video not generated (is ffmpeg installed?)');
+    });
   }
   return created;
 }

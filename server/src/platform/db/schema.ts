@@ -9,3 +9,4 @@ export * from '../../modules/enrollments/schema.js';
 export * from '../../modules/reviews/schema.js';
 export * from '../../modules/search/schema.js';
 export * from '../../modules/analytics/schema.js';
+export * from '../../modules/videos/schema.js';
