@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { buildServices, closePlatform, openPlatform } from '../container.js';
 import { SearchDocumentIndexer } from '../modules/search/document.js';
+import { seedDemoVideos } from '../modules/videos/demo-video.js';
+import { queueTranscodeScheduler } from '../modules/videos/jobs.js';
 import { DemoDataRefusedError, seedDemoData } from '../modules/system/seed.js';
 import { USER_ROLES, UserInputError, type UserRole } from '../modules/users/service.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import { migrate } from '../platform/db/migrate.js';
+import { transcodeToHls } from '../platform/media/video/transcode.js';
+import { MediaRejectedError } from '../platform/media/video/types.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
 import { serve } from './serve.js';
 
@@ -110,6 +115,14 @@ program
           await platform.storage.ensureBuckets();
           return services.studio.uploadCover({ userId: instructorId, role: 'instructor' }, courseId, image);
         },
+        // Queued here; the next `lectio serve` (or a running worker) transcodes it.
+        seedVideos: (instructorId) =>
+          seedDemoVideos(instructorId, {
+            db: platform.database.primary,
+            storage: platform.storage,
+            ffmpegPath: platform.config.video.ffmpegPath,
+            scheduler: queueTranscodeScheduler(platform.queue),
+          }),
         log: platform.log,
       });
       console.log(created.length ? `Created ${created.join(', ')}.` : 'Demo users already exist.');
@@ -156,6 +169,59 @@ program
       });
       console.log(`Created ${user.role} ${user.email} (${user.id}).`);
     });
+  });
+
+program
+  .command('transcode')
+  .description('run the video pipeline on a local file: HLS ladder, poster and storyboard; prints a JSON summary')
+  .argument('<input>', 'video file')
+  .requiredOption('--out <dir>', 'output directory (created; should be empty)')
+  .action(async (input: string, opts: { out: string }) => {
+    const video = config().video;
+    // Ctrl-C stops ffmpeg and removes the partial output and the scratch directory.
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let lastShown = -1;
+    try {
+      const result = await transcodeToHls(path.resolve(input), path.resolve(opts.out), {
+        tools: { ffmpegPath: video.ffmpegPath, ffprobePath: video.ffprobePath },
+        limits: { maxDurationSeconds: video.maxDurationSeconds, maxLongSide: video.maxLongSide },
+        timeoutMs: video.transcodeTimeoutMs,
+        preset: video.preset,
+        signal: controller.signal,
+        onProgress: (percent) => {
+          if (!process.stderr.isTTY || Math.floor(percent) === lastShown) return;
+          lastShown = Math.floor(percent);
+          process.stderr.write(`\rtranscoding: ${lastShown}%`);
+        },
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const round = (n: number) => Math.round(n * 100) / 100;
+      const summary = {
+        renditions: result.renditions.map((r) => ({
+          name: r.name,
+          width: r.width,
+          height: r.height,
+          bandwidth: r.bandwidth,
+          averageBandwidth: r.averageBandwidth,
+          bytes: r.bytes,
+        })),
+        durationSeconds: round(result.durationSeconds),
+        wallSeconds: round(result.wallSeconds),
+        realtimeFactor: round(result.realtimeFactor),
+        master: path.join(path.resolve(opts.out), result.masterPlaylist),
+      };
+      console.log(JSON.stringify(summary, null, 2));
+    } catch (error) {
+      if (!(error instanceof MediaRejectedError)) throw error;
+      console.error(`lectio: ${error.message} (${error.code})`);
+      process.exitCode = 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   });
 
 try {

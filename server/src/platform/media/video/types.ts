@@ -8,6 +8,8 @@
 export type MediaRejectionCode =
   | 'empty_file'
   | 'not_media'
+  /** A picture (PNG, JPEG, …), told apart from not_media so the instructor knows what went wrong. */
+  | 'image_file'
   | 'no_video_stream'
   | 'corrupt'
   | 'duration_too_long'
@@ -38,6 +40,8 @@ export class TranscodeFailedError extends Error {
 }
 
 export interface ProbedVideoStream {
+  /** Stream index in the input, for `-map 0:<index>`; absent means the first video stream. */
+  index?: number;
   codec: string;
   /** Coded size, before rotation. */
   width: number;
@@ -49,14 +53,22 @@ export interface ProbedVideoStream {
   rotation: number;
   /** Average frames per second. */
   frameRate: number;
+  /** ffprobe's r_frame_rate: the rate the stream is timed at, above the average when frames are dropped. */
+  nominalFrameRate?: number;
   variableFrameRate: boolean;
   pixelFormat: string;
   bitDepth: number;
   /** PQ or HLG transfer (needs tone mapping to SDR). */
   hdr: boolean;
+  /** Length of the video track when the container gives it; may be shorter than the sound. */
+  durationSeconds?: number;
+  /** ffprobe's color_transfer (`smpte2084`, `arib-std-b67`, `bt709`, …), when the file says. */
+  colorTransfer?: string;
 }
 
 export interface ProbedAudioStream {
+  /** Stream index in the input; absent means the first audio stream. */
+  index?: number;
   codec: string;
   channels: number;
   sampleRate: number;
@@ -98,6 +110,8 @@ export interface TranscodeOptions {
   logger?: MediaLogger;
   /** x264 preset; 'veryfast' by default (lectures are simple content, speed matters more). */
   preset?: string;
+  /** Parent of the scratch directory; os.tmpdir() by default. */
+  tempDir?: string;
 }
 
 export interface RenditionOutput {
