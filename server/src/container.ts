@@ -39,6 +39,12 @@ import { CourseWriter } from './modules/catalog/course-writer.js';
 import { courseAdminRoutes } from './modules/catalog/routes-admin.js';
 import { catalogRoutes } from './modules/catalog/routes-public.js';
 import { studioRoutes } from './modules/catalog/routes-studio.js';
+import { queueTranscodeScheduler } from './modules/videos/jobs.js';
+import { videoMediaRoutes } from './modules/videos/media-routes.js';
+import { VideoRepository } from './modules/videos/repository.js';
+import { videoStudioRoutes } from './modules/videos/routes-studio.js';
+import { VideoUploadService } from './modules/videos/upload-service.js';
+import { VideoService } from './modules/videos/video-service.js';
 import { CatalogService } from './modules/catalog/service.js';
 import { StudioRepository } from './modules/catalog/studio-repository.js';
 import { StudioService } from './modules/catalog/studio-service.js';
@@ -54,6 +60,8 @@ import { SearchRepository } from './modules/search/repository.js';
 import { searchRoutes } from './modules/search/routes.js';
 import { SearchService } from './modules/search/service.js';
 import { createCache } from './platform/cache/factory.js';
+import { createCdn } from './platform/cdn/factory.js';
+import type { CdnPort } from './platform/cdn/port.js';
 import { SharpImageProcessor } from './platform/media/images.js';
 import type { CachePort } from './platform/cache/port.js';
 import { ResilientCounters } from './platform/cache/resilient.js';
@@ -80,6 +88,8 @@ export interface Platform {
   queue: QueuePort;
   storage: StoragePort;
   mail: MailPort;
+  /** Told which media paths changed when a video is published (a no-op without a CDN). */
+  cdn: CdnPort;
   /** APP_SECRET, or the one generated into the data directory. */
   appSecret: string;
 }
@@ -115,9 +125,12 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
       database,
       publicUrl: config.http.publicUrl,
       signingSecret: appSecret,
+      rawColdAfterDays: config.video.rawColdAfterDays,
+      logger,
     });
     const mail = createMail(config.mail, { database, from: config.mailFrom });
-    return { config, log: logger, database, cache, queue, storage, mail, appSecret };
+    const cdn = createCdn(config.cdn);
+    return { config, log: logger, database, cache, queue, storage, mail, cdn, appSecret };
   } catch (error) {
     await database.close();
     throw error;
@@ -130,6 +143,7 @@ export async function closePlatform(platform: Platform): Promise<void> {
     platform.cache.close(),
     platform.storage.close(),
     platform.mail.close(),
+    platform.cdn.close(),
   ]);
   await platform.database.close();
   for (const r of results) if (r.status === 'rejected') platform.log.warn({ err: r.reason }, 'error while closing');
@@ -163,13 +177,23 @@ export function buildServices(platform: Platform) {
   const studioRepository = new StudioRepository(database.primary);
   const courseWriter = new CourseWriter(studioRepository, new SearchDocumentIndexer(), catalogCache);
   const media = { mediaBaseUrl: config.http.publicUrl };
-  const catalog = new CatalogService(catalogRepository, catalogCache, courseAccess, platform.storage, media);
+  const videoRepository = new VideoRepository(database.primary);
+  const videos = new VideoService(videoRepository, platform.storage, courseAccess, log);
+  const videoUploads = new VideoUploadService(
+    videoRepository,
+    platform.storage,
+    queueTranscodeScheduler(queue),
+    config.video,
+    log,
+  );
+  const catalog = new CatalogService(catalogRepository, catalogCache, courseAccess, platform.storage, videos, media);
   const studio = new StudioService(
     studioRepository,
     catalogRepository,
     courseWriter,
     platform.storage,
     new SharpImageProcessor(),
+    videos,
     media,
     log,
   );
@@ -224,6 +248,8 @@ export function buildServices(platform: Platform) {
     courseAccess,
     catalog,
     studio,
+    videos,
+    videoUploads,
     courseAdmin,
     enrollments,
     reviews,
@@ -243,6 +269,8 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     adminRoutes(services.adminUsers, services.instructorApplications),
     catalogRoutes(services.catalog),
     studioRoutes(services.studio),
+    videoStudioRoutes(services.videoUploads, services.videos),
+    videoMediaRoutes(services.videos),
     courseAdminRoutes(services.courseAdmin),
     enrollmentRoutes(services.enrollments),
     reviewRoutes(services.reviews),
@@ -271,6 +299,12 @@ export function jobRegistrations(platform: Platform) {
     db: platform.database.primary,
     mail: platform.mail,
     cache: platform.cache,
+    queue: platform.queue,
+    storage: platform.storage,
+    cdn: platform.cdn,
+    video: platform.config.video,
+    publicUrl: platform.config.http.publicUrl,
+    logger: platform.log,
   });
   assertEveryJobHasHandler(ALL_JOB_DECLARATIONS, registrations);
   return registrations;

@@ -337,6 +337,52 @@ const ROWS: MatrixRow[] = [
     request: async (f) => ({ params: { id: (await f.newCourse({ status: 'draft' })).attachmentId } }),
   },
 
+  // Studio videos: teachers only; a video that is not theirs is a 404, admins reach all.
+  {
+    operation: 'POST /api/v1/studio/videos/uploads',
+    expect: teachers(201),
+    request: () => ({ body: { filename: 'lecture.mp4', size: 4096, fingerprint: `matrix-${unique()}` } }),
+  },
+  { operation: 'GET /api/v1/studio/videos', expect: teachers(200) },
+  {
+    operation: 'GET /api/v1/studio/videos/{id}',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.videoId } }),
+  },
+  {
+    operation: 'DELETE /api/v1/studio/videos/{id}',
+    expect: courseOwner(204),
+    request: async (f) => ({ params: { id: (await f.newVideoUpload()).id } }),
+  },
+  {
+    operation: 'GET /api/v1/studio/videos/{id}/upload',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.videoId } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/videos/{id}/upload/part-urls',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { id: f.videoId }, body: { partNumbers: [1] } }),
+  },
+  {
+    operation: 'POST /api/v1/studio/videos/{id}/upload/parts',
+    expect: courseOwner(204),
+    request: async (f) => {
+      const upload = await f.newVideoUpload({ partStored: true });
+      return { params: { id: upload.id }, body: { partNumber: 1, etag: upload.etag, size: upload.size } };
+    },
+  },
+  {
+    operation: 'POST /api/v1/studio/videos/{id}/upload/complete',
+    expect: courseOwner(200),
+    request: async (f) => ({ params: { id: (await f.newVideoUpload({ partStored: true })).id } }),
+  },
+  {
+    operation: 'DELETE /api/v1/studio/videos/{id}/upload',
+    expect: courseOwner(204),
+    request: async (f) => ({ params: { id: (await f.newVideoUpload()).id } }),
+  },
+
   // Course administration.
   { operation: 'GET /api/v1/admin/courses', expect: adminOnly(200), request: () => ({ query: { status: 'draft' } }) },
   {
@@ -420,7 +466,8 @@ describe('authorization matrix [embedded]', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ TRUST_PROXY: 'true' });
+    // Every actor of every video row gets a fresh upload of the instructor's: far past the default.
+    server = await startTestServer({ TRUST_PROXY: 'true', VIDEO_MAX_OPEN_UPLOADS: '1000' });
     const userId = {} as Fixtures['userId'];
     const emails = {} as Record<Exclude<Actor, 'anonymous'>, string>;
     for (const actor of ACTORS) {
@@ -471,6 +518,20 @@ describe('authorization matrix [embedded]', () => {
           ...(opts.takenDown ? { takedownReason: 'Copied material', takenDownAt: new Date() } : {}),
         },
       });
+    const newVideoUpload: Fixtures['newVideoUpload'] = async (opts = {}) => {
+      const owner = { userId: userId.instructor, role: 'instructor' as const };
+      const size = 4096;
+      const { video } = await server.services.videoUploads.start(owner, {
+        filename: 'lecture.mp4',
+        size,
+        fingerprint: `matrix-${unique()}`,
+      });
+      if (!opts.partStored) return { id: video.id, size, etag: undefined };
+      const [part] = (await server.services.videoUploads.partUrls(owner, video.id, [1])).urls;
+      const put = await fetch(part!.url, { method: 'PUT', body: new Uint8Array(size) });
+      expect(put.status, 'storing a fixture part').toBe(200);
+      return { id: video.id, size, etag: put.headers.get('etag') ?? undefined };
+    };
     const course = await newCourse();
     await enroll(course.id, tokens.get('enrolledStudent')!);
     const reviewId = await review(course.id, tokens.get('enrolledStudent')!, 'Clear, and the exercises help.');
@@ -488,6 +549,8 @@ describe('authorization matrix [embedded]', () => {
       reviewId,
       moderatedReviewId,
       newCourse,
+      videoId: (await newVideoUpload()).id,
+      newVideoUpload,
       coverImage: await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#3366aa' } })
         .jpeg()
         .toBuffer(),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_COURSES } from '../src/modules/system/demo-catalog.js';
 import { rowsOf } from '../src/platform/db/rows.js';
 import { ApiClient } from './support/accounts.js';
-import { startTestServer, type TestServer } from './support/servers.js';
+import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
 
 interface Card {
   id: string;
@@ -35,7 +35,8 @@ describe('the demo catalog of a fresh embedded start', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Like `npm start`: the demo lecture is generated and goes through the real pipeline.
+    server = await startTestServer({ SEED_DEMO_VIDEO: 'true' });
   });
   afterAll(async () => {
     await server?.stop();
@@ -133,4 +134,48 @@ describe('the demo catalog of a fresh embedded start', () => {
       ['Git & GitHub Essentials', 'JavaScript 완벽 가이드', 'SQL for Data Analysis', '입문자를 위한 파이썬'].sort(),
     );
   });
+
+  it('has a playable free-preview video lecture, transcoded by the real pipeline, for anyone', async () => {
+    const detail = await getJson<{
+      sections: { lessons: { id: string; isFreePreview: boolean; type: string }[] }[];
+    }>(client(), `/courses/${encodeURIComponent('입문자를-위한-파이썬')}`);
+    const videoLesson = detail.sections[0]!.lessons.find((l) => l.type === 'video')!;
+    expect(videoLesson.isFreePreview).toBe(true);
+    interface LessonVideo {
+      status: string;
+      masterUrl: string | null;
+      posterUrl: string | null;
+      durationSeconds: number | null;
+    }
+    // A guest (no sign-in) reads the lesson; the transcode runs in the background after start.
+    const video = await waitUntil(
+      async () => {
+        const lesson = await getJson<{ video: LessonVideo | null }>(client(2), `/lessons/${videoLesson.id}`);
+        expect(lesson.video?.status).not.toBe('failed');
+        return lesson.video?.status === 'ready' ? lesson.video : undefined;
+      },
+      'the demo lecture to be ready',
+      180_000,
+    );
+    expect(video.durationSeconds).toBeGreaterThan(20);
+    const master = await fetch(new URL(video.masterUrl!, server.url));
+    expect(master.status).toBe(200);
+    expect(master.headers.get('content-type')).toContain('mpegurl');
+    const text = await master.text();
+    // A 720p source: the 720p, 480p and 360p rungs and nothing above.
+    expect(text.match(/RESOLUTION=\d+x\d+/g)).toEqual([
+      'RESOLUTION=1280x720',
+      'RESOLUTION=854x480',
+      'RESOLUTION=640x360',
+    ]);
+    const firstRung = text.split('\n').find((line) => line && !line.startsWith('#'))!;
+    const rung = await fetch(new URL(firstRung, new URL(video.masterUrl!, server.url)));
+    expect(rung.status).toBe(200);
+    const segment = (await rung.text()).split('\n').find((line) => line.endsWith('.ts'))!;
+    const bytes = await fetch(new URL(segment, rung.url));
+    expect(bytes.status).toBe(200);
+    expect((await bytes.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    const poster = await fetch(new URL(video.posterUrl!, server.url));
+    expect(poster.headers.get('content-type')).toMatch(/image\/(jpeg|webp)/);
+  }, 240_000);
 });

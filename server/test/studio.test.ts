@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, errorCode } from './support/accounts.js';
 import { buildCourse, json, sendRaw, signedInAs, testImage, unique } from './support/catalog.js';
 import { serverBackends } from './support/databases.js';
+import { insertReadyVideo } from './support/course-fixtures.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
 const matrix = serverBackends();
@@ -232,16 +233,34 @@ describe.each(matrix)('instructor studio [%s]', (_name, setup) => {
     const section = await json<{ id: string }>(
       await instructor.call('POST', `/studio/courses/${created.id}/sections`, { title: 'One' }),
     );
-    await instructor.call('POST', `/studio/sections/${section.id}/lessons`, {
-      title: 'Video',
-      type: 'video',
-      durationSeconds: 300,
-    });
+    const videoLesson = await json<{ id: string }>(
+      await instructor.call('POST', `/studio/sections/${section.id}/lessons`, {
+        title: 'Video',
+        type: 'video',
+        durationSeconds: 300,
+      }),
+    );
     const checklist = await json<{ ready: boolean; items: { code: string; ok: boolean }[] }>(
       await instructor.call('GET', `/studio/courses/${created.id}/checklist`),
     );
     expect(checklist.ready).toBe(false);
-    expect(checklist.items.filter((i) => !i.ok).map((i) => i.code)).toEqual(['cover_set']);
+    expect(checklist.items.filter((i) => !i.ok).map((i) => i.code)).toEqual(['cover_set', 'videos_ready']);
+
+    // The video lesson needs one of the instructor's videos, and a ready one, before publishing.
+    const db = server.database.primary;
+    const someoneElses = await insertReadyVideo(db, admin.userId);
+    const foreign = await instructor.call('PATCH', `/studio/lessons/${videoLesson.id}`, { videoId: someoneElses.id });
+    expect(foreign.status).toBe(404);
+    expect(await errorCode(foreign)).toBe('video_not_found');
+    const processing = await insertReadyVideo(db, instructor.userId, { status: 'processing' });
+    await instructor.call('PATCH', `/studio/lessons/${videoLesson.id}`, { videoId: processing.id });
+    const stillWaiting = await json<{ items: { code: string; ok: boolean }[] }>(
+      await instructor.call('GET', `/studio/courses/${created.id}/checklist`),
+    );
+    expect(stillWaiting.items.filter((i) => !i.ok).map((i) => i.code)).toEqual(['cover_set', 'videos_ready']);
+    const ready = await insertReadyVideo(db, instructor.userId, { durationSeconds: 61.6 });
+    const linked = await instructor.call('PATCH', `/studio/lessons/${videoLesson.id}`, { videoId: ready.id });
+    expect(await json(linked)).toMatchObject({ videoId: ready.id, durationSeconds: 62 });
 
     await sendRaw(
       instructor,

@@ -10,6 +10,8 @@ import {
 } from '../container.js';
 import { SearchDocumentIndexer } from '../modules/search/document.js';
 import { seedDemoData } from '../modules/system/seed.js';
+import { seedDemoVideos } from '../modules/videos/demo-video.js';
+import { queueTranscodeScheduler } from '../modules/videos/jobs.js';
 import { migrate } from '../platform/db/migrate.js';
 import type { DatabasePort } from '../platform/db/port.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
@@ -58,6 +60,15 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
           searchIndexer: new SearchDocumentIndexer(),
           uploadCover: (instructorId, courseId, image) =>
             services.studio.uploadCover({ userId: instructorId, role: 'instructor' }, courseId, image),
+          seedVideos: !config.seedDemoVideo
+            ? undefined
+            : (instructorId) =>
+                seedDemoVideos(instructorId, {
+                  db: platform.database.primary,
+                  storage: platform.storage,
+                  ffmpegPath: config.video.ffmpegPath,
+                  scheduler: queueTranscodeScheduler(platform.queue),
+                }),
           log,
         });
         log.info({ users: created }, 'demo data seeded');

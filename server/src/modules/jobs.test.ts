@@ -4,10 +4,24 @@ import { assertEveryJobHasHandler } from '../platform/queue/registry.js';
 import type { CachePort } from '../platform/cache/port.js';
 import type { Db } from '../platform/db/port.js';
 import type { MailPort } from '../platform/mail/port.js';
-import { ALL_JOB_DECLARATIONS, buildJobRegistrations } from './jobs.js';
+import { loadConfig } from '../config.js';
+import { NoCdn } from '../platform/cdn/noop.js';
+import type { QueuePort } from '../platform/queue/port.js';
+import type { StoragePort } from '../platform/storage/port.js';
+import { ALL_JOB_DECLARATIONS, buildJobRegistrations, type JobDependencies } from './jobs.js';
 
 // Handlers are only constructed here, never run, so the ports can be empty stand-ins.
-const deps = { db: {} as Db, mail: {} as MailPort, cache: {} as CachePort };
+const deps: JobDependencies = {
+  db: {} as Db,
+  mail: {} as MailPort,
+  cache: {} as CachePort,
+  queue: {} as QueuePort,
+  storage: {} as StoragePort,
+  cdn: new NoCdn(),
+  video: loadConfig({}).video,
+  publicUrl: 'http://127.0.0.1:3000',
+  logger: { info() {}, warn() {}, error() {} },
+};
 
 describe('the job registry', () => {
   it('gives every declared job exactly one handler', () => {
@@ -18,6 +32,9 @@ describe('the job registry', () => {
         'system.purge-outbox',
         'auth.purge-expired',
         'analytics.flush-view-counts',
+        'videos.transcode',
+        'videos.remove-version',
+        'videos.archive-raw',
       ]),
     );
   });
@@ -32,5 +49,8 @@ describe('the job registry', () => {
     const byName = new Map(ALL_JOB_DECLARATIONS.map((d) => [d.name, d]));
     expect(byName.get('notifications.send-email')?.priority).toBe('medium');
     expect(byName.get('system.purge-outbox')?.priority).toBe('low');
+    // Transcoding is high, on its own queue, so video machines scale apart from everything else.
+    expect(byName.get('videos.transcode')).toMatchObject({ priority: 'high', queue: 'video', attempts: 3 });
+    expect(byName.get('videos.archive-raw')?.priority).toBe('low');
   });
 });

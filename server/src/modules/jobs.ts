@@ -1,11 +1,16 @@
+import type { Config } from '../config.js';
 import type { CachePort } from '../platform/cache/port.js';
+import type { CdnPort } from '../platform/cdn/port.js';
 import type { Db } from '../platform/db/port.js';
 import type { MailPort } from '../platform/mail/port.js';
-import type { JobDeclaration, JobRegistration } from '../platform/queue/port.js';
+import type { JobDeclaration, JobRegistration, QueuePort } from '../platform/queue/port.js';
+import type { StoragePort } from '../platform/storage/port.js';
 import { analyticsJobHandlers, analyticsJobs } from './analytics/jobs.js';
 import { authJobHandlers, authJobs } from './auth/jobs.js';
 import { notificationJobHandlers, notificationJobs } from './notifications/jobs.js';
 import { systemJobHandlers, systemJobs } from './system/jobs.js';
+import type { PipelineLogger } from './videos/pipeline.js';
+import { videoJobHandlers, videoJobs } from './videos/jobs.js';
 
 /** Every job any module declares. The worker refuses to start if one has no handler. */
 export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [
@@ -13,12 +18,21 @@ export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [
   ...systemJobs,
   ...authJobs,
   ...analyticsJobs,
+  ...videoJobs,
 ];
 
 export interface JobDependencies {
   db: Db;
   mail: MailPort;
   cache: CachePort;
+  /** Jobs that schedule other jobs (a transcode mails and schedules clean-ups). */
+  queue: QueuePort;
+  storage: StoragePort;
+  cdn: CdnPort;
+  video: Config['video'];
+  /** Links in mails point here. */
+  publicUrl: string;
+  logger: PipelineLogger;
 }
 
 /** Each module hands over its handlers, each given only the ports it uses. */
@@ -28,5 +42,15 @@ export function buildJobRegistrations(deps: JobDependencies): JobRegistration[] 
     ...systemJobHandlers({ db: deps.db }),
     ...authJobHandlers({ db: deps.db }),
     ...analyticsJobHandlers({ db: deps.db, cache: deps.cache }),
+    ...videoJobHandlers({
+      db: deps.db,
+      cache: deps.cache,
+      queue: deps.queue,
+      storage: deps.storage,
+      cdn: deps.cdn,
+      video: deps.video,
+      publicUrl: deps.publicUrl,
+      logger: deps.logger,
+    }),
   ];
 }

@@ -44,6 +44,13 @@ export interface Fixtures {
   }): Promise<CourseFixture>;
   /** A 1280×720 JPEG, for the cover upload. */
   coverImage: Uint8Array;
+  /** An open video upload of `instructor` (one part planned, none stored); no row ends it. */
+  videoId: string;
+  /**
+   * A new open upload of `instructor`: one part of `size` bytes planned. With `partStored` the
+   * bytes are already PUT to storage, and `etag` is what the PUT answered.
+   */
+  newVideoUpload(opts?: { partStored?: boolean }): Promise<{ id: string; size: number; etag: string | undefined }>;
 }
 
 export interface CourseFixture {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { courseSections, courses, lessonAttachments, lessons } from '../../src/modules/catalog/schema.js';
+import { videos } from '../../src/modules/videos/schema.js';
 import type { Db } from '../../src/platform/db/port.js';
 import { ApiClient } from './accounts.js';
 import type { TestServer } from './servers.js';
@@ -90,6 +91,66 @@ export async function insertCourse(
     paidLessonId: paid!.id,
     attachmentId: attachment!.id,
   };
+}
+
+/**
+ * A video row as a finished transcode leaves it (status ready, a published version), written
+ * straight into the database: for tests of what uses a video (lesson links, the publish
+ * checklist, the media route) without running ffmpeg. No files exist unless the test stores them
+ * under `videos-processed/<id>/<version>/`.
+ */
+export async function insertReadyVideo(
+  db: Db,
+  ownerId: string,
+  opts: { durationSeconds?: number; status?: 'ready' | 'processing' | 'failed' } = {},
+): Promise<{ id: string; version: string }> {
+  const suffix = randomBytes(4).toString('hex');
+  const status = opts.status ?? 'ready';
+  const version = `vfixture${suffix}`;
+  const [row] = await db
+    .insert(videos)
+    .values({
+      ownerId,
+      status,
+      originalFilename: `lecture-${suffix}.mp4`,
+      contentType: 'video/mp4',
+      sizeBytes: 1024,
+      fingerprint: `fixture-${suffix}`,
+      rawKey: `${ownerId}/fixture-${suffix}/source`,
+      partSize: 8 * 1024 * 1024,
+      partCount: 1,
+      version: status === 'ready' ? version : null,
+      durationSeconds: opts.durationSeconds ?? 61.6,
+      width: 1280,
+      height: 720,
+      renditions: [
+        {
+          name: '720p',
+          width: 1280,
+          height: 720,
+          bandwidth: 1_500_000,
+          averageBandwidth: 1_000_000,
+          codecs: 'avc1.64001f,mp4a.40.2',
+          frameRate: 30,
+          playlist: '720p/index.m3u8',
+          bytes: 1024,
+        },
+      ],
+      poster: { jpeg: 'poster.jpg', webp: 'poster.webp', width: 1280, height: 720 },
+      storyboard: {
+        vtt: 'storyboard.vtt',
+        sprite: 'storyboard.jpg',
+        tileWidth: 160,
+        tileHeight: 90,
+        columns: 10,
+        rows: 1,
+        intervalSeconds: 6,
+      },
+      uploadedAt: new Date(),
+      readyAt: status === 'ready' ? new Date() : null,
+    })
+    .returning({ id: videos.id });
+  return { id: row!.id, version };
 }
 
 export const FIXTURE_PASSWORD = 'fixture-password-123';

@@ -33,6 +33,8 @@ export async function startTestServer(
     LECTIO_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     REDIS_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    // Transcoding the demo lecture costs CPU every seeded start; the tests that watch it opt in.
+    SEED_DEMO_VIDEO: 'false',
     ...env,
   });
   let server: RunningServer;

@@ -56,6 +56,8 @@ const RULES = {
   'course.preview': ownerOrAdmin,
   'course.takedown': adminOnly,
   'admin.courses.read': adminOnly,
+  // A video in the studio (upload, status, delete, playing it back): its uploader and admins.
+  'video.manage': ownerOrAdmin,
 } satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lessonVideoSchema } from '../videos/schemas.js';
 
 /** Request and response shapes of the catalog, studio and course-admin routes (docs/design/catalog-api.md). */
 
@@ -144,6 +145,9 @@ export const lessonContentSchema = z
     durationSeconds: z.number().int(),
     body: z.string().describe('Markdown; render it without raw HTML'),
     videoId: z.string().uuid().nullable(),
+    video: lessonVideoSchema
+      .nullable()
+      .describe('A video lesson’s video (its URLs once ready); null for other lessons or before one is linked'),
     attachments: z.array(attachmentSchema),
   })
   .meta({ id: 'LessonContent' });
@@ -182,7 +186,14 @@ export type CourseInput = z.infer<typeof courseInputSchema>;
 export const coursePatchSchema = courseInputSchema.partial();
 export type CoursePatch = z.infer<typeof coursePatchSchema>;
 
-export const checklistCodeSchema = z.enum(['has_lesson', 'price_set', 'cover_set', 'title_set', 'category_set']);
+export const checklistCodeSchema = z.enum([
+  'has_lesson',
+  'price_set',
+  'cover_set',
+  'title_set',
+  'category_set',
+  'videos_ready',
+]);
 export const checklistSchema = z
   .object({ ready: z.boolean(), items: z.array(z.object({ code: checklistCodeSchema, ok: z.boolean() })) })
   .meta({ id: 'PublishChecklist' });
@@ -256,7 +267,16 @@ export const lessonInputSchema = z.object({
   body: z.string().max(100_000).optional().describe('Markdown'),
 });
 export type LessonInput = z.infer<typeof lessonInputSchema>;
-export const lessonPatchSchema = lessonInputSchema.partial();
+export const lessonPatchSchema = lessonInputSchema.partial().extend({
+  videoId: z
+    .string()
+    .uuid()
+    .nullable()
+    .optional()
+    .describe(
+      'One of the instructor’s videos (404 video_not_found otherwise), or null to unlink; a ready video sets durationSeconds',
+    ),
+});
 export type LessonPatch = z.infer<typeof lessonPatchSchema>;
 
 export const curriculumInputSchema = z.object({

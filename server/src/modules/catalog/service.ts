@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { isStorageError } from '../../platform/storage/errors.js';
 import type { StoragePort } from '../../platform/storage/port.js';
+import type { LessonVideoLookup } from '../videos/video-service.js';
 import { can, type Actor } from '../access/permissions.js';
 import { AppError } from '../app-error.js';
 import type { CourseAccessChecker } from '../enrollments/access.js';
@@ -44,6 +45,7 @@ export class CatalogService {
     private readonly cache: CatalogCache,
     private readonly access: CourseAccessChecker,
     private readonly storage: StoragePort,
+    private readonly videos: Pick<LessonVideoLookup, 'lessonVideo'>,
     private readonly options: { mediaBaseUrl: string },
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -167,7 +169,10 @@ export class CatalogService {
     const access = await this.openable(course, actor);
     const preview = lesson.isFreePreview && course.status === 'published' && !course.takenDownAt;
     if (access === 'none' && !preview) throw this.refusal(actor, course.status === 'published', lessonNotFound);
-    const attachments = access === 'none' ? [] : await this.repository.attachmentsOf(lesson.id);
+    const [attachments, video] = await Promise.all([
+      access === 'none' ? [] : this.repository.attachmentsOf(lesson.id),
+      lesson.type === 'video' && lesson.videoId ? this.videos.lessonVideo(lesson.videoId) : null,
+    ]);
     return {
       id: lesson.id,
       courseId: lesson.courseId,
@@ -179,6 +184,7 @@ export class CatalogService {
       durationSeconds: lesson.durationSeconds,
       body: lesson.body,
       videoId: lesson.videoId,
+      video,
       attachments: attachments.map(toAttachmentView),
     };
   }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
 import { users } from '../users/schema.js';
+import { videos } from '../videos/schema.js';
 import type { AttachmentRow, CategoryRow, CourseRow, LessonRow, SectionRow } from './repository.js';
 import { categories, courseSections, courses, lessonAttachments, lessons } from './schema.js';
 
@@ -26,7 +27,9 @@ export type CourseChanges = Partial<
     | 'publishedAt'
   >
 >;
-export type LessonChanges = Partial<Pick<LessonRow, 'title' | 'type' | 'isFreePreview' | 'durationSeconds' | 'body'>>;
+export type LessonChanges = Partial<
+  Pick<LessonRow, 'title' | 'type' | 'isFreePreview' | 'durationSeconds' | 'body' | 'videoId'>
+>;
 
 /** The owner of what a studio call touches, found from the section, lesson or attachment id. */
 export interface Owned<T> {
@@ -140,6 +143,23 @@ export class StudioRepository {
     return row?.n ?? 0;
   }
 
+  /** What the publish checklist counts: lessons, and video lessons without a ready video. */
+  async checklistFacts(
+    courseId: string,
+    db: Db = this.primary,
+  ): Promise<{ lessonCount: number; unreadyVideoLessons: number }> {
+    const [row] = await db
+      .select({
+        lessonCount: sql<number>`count(*)::int`,
+        unreadyVideoLessons: sql<number>`(count(*) filter (where ${lessons.type} = 'video'
+          and (${videos.id} is null or ${videos.status} <> 'ready')))::int`,
+      })
+      .from(lessons)
+      .leftJoin(videos, eq(videos.id, lessons.videoId))
+      .where(eq(lessons.courseId, courseId));
+    return { lessonCount: row?.lessonCount ?? 0, unreadyVideoLessons: row?.unreadyVideoLessons ?? 0 };
+  }
+
   async section(id: string): Promise<Owned<SectionRow> | undefined> {
     const [row] = await this.primary
       .select({ row: courseSections, courseId: courses.id, instructorId: courses.instructorId })
@@ -194,7 +214,7 @@ export class StudioRepository {
   /** Appended after the section's last lesson. */
   async insertLesson(
     tx: Db,
-    values: { courseId: string; sectionId: string } & Required<LessonChanges>,
+    values: { courseId: string; sectionId: string } & Required<Omit<LessonChanges, 'videoId'>>,
   ): Promise<LessonRow> {
     const [row] = await tx
       .insert(lessons)

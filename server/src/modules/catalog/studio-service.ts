@@ -5,6 +5,7 @@ import type { Db } from '../../platform/db/port.js';
 import type { ImageProcessor } from '../../platform/media/images.js';
 import { ImageRejected } from '../../platform/media/images.js';
 import type { StoragePort } from '../../platform/storage/port.js';
+import type { LessonVideoLookup } from '../videos/video-service.js';
 import { can, type Actor } from '../access/permissions.js';
 import { AppError } from '../app-error.js';
 import { courseNotFound, type CourseWriter } from './course-writer.js';
@@ -23,7 +24,7 @@ import type {
 } from './schemas.js';
 import { ATTACHMENT_BUCKET, COVER_BUCKET, type Page } from './service.js';
 import { withRandomSuffix, slugify } from './slug.js';
-import type { CourseChanges, StudioRepository } from './studio-repository.js';
+import type { CourseChanges, LessonChanges, StudioRepository } from './studio-repository.js';
 import {
   COVER_ASPECT,
   COVER_WIDTHS,
@@ -98,6 +99,7 @@ export class StudioService {
     private readonly writer: CourseWriter,
     private readonly storage: StoragePort,
     private readonly images: ImageProcessor,
+    private readonly videos: Pick<LessonVideoLookup, 'attachableVideo'>,
     private readonly options: { mediaBaseUrl: string },
     private readonly log?: StudioLog,
     private readonly now: () => Date = () => new Date(),
@@ -161,7 +163,7 @@ export class StudioService {
 
   async checklist(actor: Actor, courseId: string): Promise<Checklist> {
     const course = await this.owned(actor, courseId);
-    return this.checklistOf(course, await this.repository.lessonCount(courseId));
+    return this.checklistOf(course, await this.repository.checklistFacts(courseId));
   }
 
   /** 422 `publish_checklist_failed` naming what is missing; 409 `course_taken_down` until an admin restores it. */
@@ -173,7 +175,7 @@ export class StudioService {
           reason: current.takedownReason,
         });
       }
-      const checklist = this.checklistOf(current, await this.repository.lessonCount(courseId, tx));
+      const checklist = this.checklistOf(current, await this.repository.checklistFacts(courseId, tx));
       if (!checklist.ready) {
         const failed = checklist.items.filter((i) => !i.ok).map((i) => i.code);
         throw new AppError(422, 'publish_checklist_failed', `Not ready to publish: ${failed.join(', ')}.`, {
@@ -250,9 +252,20 @@ export class StudioService {
     return { ...this.lessonView(lesson), attachments: [] };
   }
 
+  /**
+   * A linked video must be the course instructor's (404 `video_not_found` otherwise, also for an
+   * admin editing someone's course); once it is ready its duration becomes the lesson's.
+   */
   async updateLesson(actor: Actor, lessonId: string, patch: LessonPatch): Promise<StudioLesson> {
-    const { courseId } = await this.ownedLesson(actor, lessonId);
-    const lesson = await this.writer.write(courseId, (tx) => this.repository.updateLesson(tx, lessonId, patch));
+    const { courseId, instructorId } = await this.ownedLesson(actor, lessonId);
+    const changes: LessonChanges = { ...patch };
+    if (patch.videoId) {
+      const video = await this.videos.attachableVideo(instructorId, patch.videoId);
+      if (video.status === 'ready' && video.durationSeconds !== null) {
+        changes.durationSeconds = Math.round(video.durationSeconds);
+      }
+    }
+    const lesson = await this.writer.write(courseId, (tx) => this.repository.updateLesson(tx, lessonId, changes));
     const attachments = (await this.repository.curriculum(courseId)).attachments.filter((a) => a.lessonId === lessonId);
     return { ...this.lessonView(lesson), attachments: attachments.map(toAttachmentView) };
   }
@@ -488,13 +501,15 @@ export class StudioService {
     return changes;
   }
 
-  private checklistOf(course: CourseRow, lessonCount: number): Checklist {
+  private checklistOf(course: CourseRow, facts: { lessonCount: number; unreadyVideoLessons: number }): Checklist {
     const items: Checklist['items'] = [
       { code: 'title_set', ok: course.title.trim().length > 0 },
       { code: 'category_set', ok: course.categoryId !== null },
       { code: 'price_set', ok: course.priceAmount !== null },
       { code: 'cover_set', ok: course.coverKey !== null },
-      { code: 'has_lesson', ok: lessonCount > 0 },
+      { code: 'has_lesson', ok: facts.lessonCount > 0 },
+      // Students would meet a lesson that cannot play: every video lesson needs a ready video.
+      { code: 'videos_ready', ok: facts.unreadyVideoLessons === 0 },
     ];
     return { ready: items.every((i) => i.ok), items };
   }
@@ -530,9 +545,10 @@ export class StudioService {
   }
 
   private async view(course: CourseRow): Promise<StudioCourse> {
-    const [curriculum, instructorName] = await Promise.all([
+    const [curriculum, instructorName, facts] = await Promise.all([
       this.repository.curriculum(course.id),
       this.repository.userName(course.instructorId),
+      this.repository.checklistFacts(course.id),
     ]);
     const sections = curriculum.sections.map((section) => ({
       id: section.id,
@@ -560,7 +576,7 @@ export class StudioService {
       cover: coverImage(course.coverKey, course.title, this.options.mediaBaseUrl),
       instructor: { id: course.instructorId, displayName: instructorName },
       sections,
-      checklist: this.checklistOf(course, curriculum.lessons.length),
+      checklist: this.checklistOf(course, facts),
       takedown:
         course.takedownReason && course.takenDownAt
           ? { reason: course.takedownReason, at: course.takenDownAt.toISOString() }

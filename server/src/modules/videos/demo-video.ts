@@ -7,14 +7,15 @@ import type { Db } from '../../platform/db/port.js';
 import type { StoragePort } from '../../platform/storage/port.js';
 import { lessons } from '../catalog/schema.js';
 import { generateDemoLecture } from './demo-lecture.js';
+import type { TranscodeScheduler } from './ports.js';
 import { videos } from './schema.js';
 
 export interface DemoVideoDependencies {
   db: Db;
   storage: Pick<StoragePort, 'putObject'>;
   ffmpegPath: string;
-  /** Enqueues the real transcode job, so the demo runs the same pipeline as an instructor's upload. */
-  scheduleTranscode(videoId: string): Promise<void>;
+  /** The real transcode job, so the demo runs the same pipeline as an instructor's upload. */
+  scheduler: TranscodeScheduler;
 }
 
 /**
@@ -56,7 +57,7 @@ export async function seedDemoVideos(instructorId: string, deps: DemoVideoDepend
         });
         await tx.update(lessons).set({ videoId }).where(eq(lessons.id, lesson.id));
       });
-      await deps.scheduleTranscode(videoId);
+      await deps.scheduler.scheduleTranscode(videoId);
       scheduled.push(videoId);
     }
     return scheduled;

@@ -20,7 +20,14 @@ const at = (name: string) => timestamp(name, { withTimezone: true });
  * uploading → uploaded → processing → ready | failed. `aborted` keeps the row (and its limits
  * accounting) honest after an instructor cancels, until the cleanup removes it.
  */
-export const videoStatus = pgEnum('video_status', ['uploading', 'uploaded', 'processing', 'ready', 'failed', 'aborted']);
+export const videoStatus = pgEnum('video_status', [
+  'uploading',
+  'uploaded',
+  'processing',
+  'ready',
+  'failed',
+  'aborted',
+]);
 
 /** One rung of the published ladder, as the master playlist advertises it. */
 export interface VideoRenditionRecord {

@@ -12,12 +12,18 @@ export interface StorageDependencies {
   /** Signs the local backend's URLs; the app secret will do (a purpose-bound key is derived from it). */
   signingSecret: string;
   logger?: StorageLogger;
+  /** S3: the videos-raw lifecycle rule's age for moving raw uploads to cold storage. */
+  rawColdAfterDays?: number;
 }
 
 /** The one place that picks the storage backend. */
 export async function createStorage(config: Config['storage'], deps: StorageDependencies): Promise<StoragePort> {
   if (config.backend === 's3') {
-    return new S3Storage(config, { database: deps.database, logger: deps.logger });
+    return new S3Storage(config, {
+      database: deps.database,
+      logger: deps.logger,
+      rawColdAfterDays: deps.rawColdAfterDays,
+    });
   }
   return new LocalStorage({ root: config.root, publicUrl: deps.publicUrl, signingSecret: deps.signingSecret });
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
 import {
   access,
+  copyFile,
   mkdir,
   open,
   readdir,
@@ -50,6 +51,11 @@ export const DEFAULT_MIN_PART_BYTES = 5 * MiB;
 const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 /** Bucket names never start with '.', so this folder cannot collide with a bucket. */
 const INTERNAL_DIR = '.lectio';
+/**
+ * Archived objects: `cold/<bucket>/<key>`. Not a bucket name, so no collision; an operator may
+ * mount a cheaper disk here (archiving then copies across filesystems instead of renaming).
+ */
+const COLD_DIR = 'cold';
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const PART_FILE = /^part-(\d{5})-([0-9a-f]{32})$/;
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -183,10 +189,13 @@ export class LocalStorage implements StoragePort {
     assertBucket(bucket);
     assertValidKey(key);
     const objectPath = this.#objectPath(bucket, key);
+    const coldPath = this.#coldObjectPath(bucket, key);
     const metadataPath = this.#metadataPath(bucket, key);
     await unlinkIfFile(objectPath);
+    await unlinkIfFile(coldPath);
     await unlinkIfFile(metadataPath);
     await pruneEmptyDirectories(path.dirname(objectPath), this.#bucketDir(bucket));
+    await pruneEmptyDirectories(path.dirname(coldPath), this.#coldBucketDir(bucket));
     await pruneEmptyDirectories(path.dirname(metadataPath), this.#metadataDir(bucket));
   }
 
@@ -204,7 +213,7 @@ export class LocalStorage implements StoragePort {
     assertValidPrefix(prefix);
     const limit = resolveListLimit(options.limit);
     const after = options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url');
-    const keys = (await this.#collectKeys(bucket, prefix))
+    const keys = [...new Set(await this.#collectKeys(bucket, prefix))]
       // Files dropped into the folder by hand may not be valid keys; they are not objects.
       .filter(isValidKey)
       .map((key) => ({ key, bytes: Buffer.from(key) }))
@@ -314,6 +323,36 @@ export class LocalStorage implements StoragePort {
     await rm(this.#uploadDir(bucket, uploadId), { recursive: true, force: true });
   }
 
+  /**
+   * Moves the file into the cold tree by one rename, so a reader sees it in one place or the other,
+   * never in neither (reads fall back to the cold tree). The sidecar stays where it is: a rename
+   * keeps the fingerprint that ties it to the file.
+   */
+  async archiveObject(bucket: BucketName, key: string): Promise<'archived' | 'unsupported'> {
+    assertBucket(bucket);
+    assertValidKey(key);
+    const hotPath = this.#objectPath(bucket, key);
+    const coldPath = this.#coldObjectPath(bucket, key);
+    const hot = await stat(hotPath).catch((error: unknown) => {
+      if (isMissingPath(error)) return undefined;
+      throw error;
+    });
+    if (!hot?.isFile()) {
+      const cold = await stat(coldPath).catch(() => undefined);
+      if (cold?.isFile()) return 'archived';
+      throw new StorageError('not_found', `No object ${JSON.stringify(key)} in bucket ${bucket}`, { bucket, key });
+    }
+    await mkdir(path.dirname(coldPath), { recursive: true });
+    try {
+      await rename(hotPath, coldPath);
+    } catch (error) {
+      if (errorCode(error) !== 'EXDEV') throw error;
+      await this.#copyToColdFilesystem(bucket, key, hotPath, coldPath);
+    }
+    await pruneEmptyDirectories(path.dirname(hotPath), this.#bucketDir(bucket));
+    return 'archived';
+  }
+
   async ping(): Promise<void> {
     await access(this.#root, constants.R_OK | constants.W_OK);
   }
@@ -383,13 +422,10 @@ export class LocalStorage implements StoragePort {
   async openObject(bucket: BucketName, key: string): Promise<OpenedObject | undefined> {
     assertBucket(bucket);
     assertValidKey(key);
-    let handle: FileHandle;
-    try {
-      handle = await open(this.#objectPath(bucket, key), 'r');
-    } catch (error) {
-      if (isMissingPath(error)) return undefined;
-      throw error;
-    }
+    // Hot first: after an overwrite of an archived object the hot file is the newer version.
+    const handle =
+      (await openIfExists(this.#objectPath(bucket, key))) ?? (await openIfExists(this.#coldObjectPath(bucket, key)));
+    if (!handle) return undefined;
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) {
@@ -412,6 +448,14 @@ export class LocalStorage implements StoragePort {
 
   #objectPath(bucket: BucketName, key: string): string {
     return path.join(this.#bucketDir(bucket), ...key.split('/'));
+  }
+
+  #coldBucketDir(bucket: BucketName): string {
+    return path.join(this.#root, COLD_DIR, bucket);
+  }
+
+  #coldObjectPath(bucket: BucketName, key: string): string {
+    return path.join(this.#coldBucketDir(bucket), ...key.split('/'));
   }
 
   /** A tree mirroring the bucket's, so metadata paths conflict exactly when object paths do. */
@@ -463,6 +507,47 @@ export class LocalStorage implements StoragePort {
     const sidecar: ObjectMetadata = { version: 1, ...metadata, fingerprint: fingerprintOf(stats) };
     await this.#writeFileAtomically(this.#metadataPath(bucket, key), sidecar, key);
     await renameIntoPlace(tempPath, this.#objectPath(bucket, key), key);
+    await this.#dropOlderColdCopy(bucket, key, stats.ino);
+  }
+
+  /**
+   * An overwritten archived object leaves its old version in the cold tree, which a later delete of
+   * the hot file would otherwise bring back. The inode check spares the version just published,
+   * should a concurrent archive have moved it there already.
+   */
+  async #dropOlderColdCopy(bucket: BucketName, key: string, publishedInode: number): Promise<void> {
+    const coldPath = this.#coldObjectPath(bucket, key);
+    const cold = await stat(coldPath).catch(() => undefined);
+    if (!cold?.isFile() || cold.ino === publishedInode) return;
+    await unlinkIfFile(coldPath);
+    await pruneEmptyDirectories(path.dirname(coldPath), this.#coldBucketDir(bucket));
+  }
+
+  /** rename cannot cross filesystems: copy (fsynced) next to the target, rename, then re-pair the sidecar. */
+  async #copyToColdFilesystem(bucket: BucketName, key: string, hotPath: string, coldPath: string): Promise<void> {
+    // Inside the cold tree (same filesystem as the target) but outside every bucket folder, so a
+    // listing never shows a half-copied file.
+    const tempDir = path.join(this.#root, COLD_DIR, '.tmp');
+    await mkdir(tempDir, { recursive: true });
+    const tempPath = path.join(tempDir, `${randomUUID()}.tmp`);
+    try {
+      await copyFile(hotPath, tempPath);
+      const handle = await open(tempPath, 'r+');
+      await handle.sync().finally(() => handle.close());
+      const sidecar = await this.#readSidecar(bucket, key);
+      if (sidecar) {
+        const copied = await stat(tempPath);
+        await this.#writeFileAtomically(
+          this.#metadataPath(bucket, key),
+          { ...sidecar, fingerprint: fingerprintOf(copied) },
+          key,
+        );
+      }
+      await rename(tempPath, coldPath);
+    } finally {
+      await rm(tempPath, { force: true });
+    }
+    await unlinkIfFile(hotPath);
   }
 
   async #writeFileAtomically(target: string, content: object, key: string): Promise<void> {
@@ -518,6 +603,9 @@ export class LocalStorage implements StoragePort {
     const startDir = path.join(this.#bucketDir(bucket), ...directoryPart.split('/').filter(Boolean));
     const keys: string[] = [];
     await collectFiles(startDir, directoryPart, namePart, keys);
+    // Archived objects are still objects of the bucket; a key briefly in both trees is listed once.
+    const coldStartDir = path.join(this.#coldBucketDir(bucket), ...directoryPart.split('/').filter(Boolean));
+    await collectFiles(coldStartDir, directoryPart, namePart, keys);
     return keys;
   }
 
@@ -745,6 +833,15 @@ async function renameIntoPlace(from: string, to: string, key: string): Promise<v
       }
       throw error;
     }
+  }
+}
+
+async function openIfExists(target: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(target, 'r');
+  } catch (error) {
+    if (isMissingPath(error)) return undefined;
+    throw error;
   }
 }
 

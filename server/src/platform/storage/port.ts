@@ -62,6 +62,11 @@ export interface StoragePort {
     parts: { partNumber: number; etag: string }[],
   ): Promise<void>;
   abortMultipartUpload(bucket: BucketName, key: string, uploadId: string): Promise<void>;
+  /**
+   * Moves an object to cheaper, slower storage; it stays readable under the same key.
+   * 'unsupported': the backend does not move single objects (S3: the bucket's lifecycle rule does).
+   */
+  archiveObject(bucket: BucketName, key: string): Promise<'archived' | 'unsupported'>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@
  *              a streamed putObject), CompleteMultipartUpload.
  *   Not implemented by s3rver: ListParts and AbortMultipartUpload (both MethodNotAllowed),
  *              ListMultipartUploads and bucket lifecycle configuration (NotImplemented); hence
- *              the multipart ledger and the tolerant abort below.
+ *              the multipart ledger, the tolerant abort and the tolerated lifecycle rule below.
  *   Not checked by s3rver, so not verified here (real S3 enforces them): SigV4 signatures, so a
  *              URL signed for one key, method, part number or Content-Type is accepted for
  *              another; ETag checks and the 5 MiB minimum part size on completion. The local
@@ -31,6 +31,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -73,10 +74,15 @@ export interface S3StorageOptions {
   logger?: StorageLogger;
   /** Part size when putObject streams a body of unknown length; at least S3's 5 MiB minimum. */
   streamPartBytes?: number;
+  /** Days after which the videos-raw lifecycle rule moves raw uploads to Glacier Instant Retrieval. */
+  rawColdAfterDays?: number;
 }
 
 const MiB = 1024 * 1024;
 const DEFAULT_STREAM_PART_BYTES = 8 * MiB;
+const DEFAULT_RAW_COLD_AFTER_DAYS = 30;
+/** Parts of uploads nobody completed or aborted (a closed tab) stop costing money after this. */
+const ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7;
 /** Errors an abort may meet without anything being wrong with the upload's bookkeeping. */
 const ABORT_UNSUPPORTED = new Set(['MethodNotAllowed', 'NotImplemented']);
 /** S3's completion errors that mean the same as the local store's. */
@@ -95,6 +101,7 @@ export class S3Storage implements StoragePort {
   readonly #ledger: MultipartLedger;
   readonly #logger: StorageLogger | undefined;
   readonly #streamPartBytes: number;
+  readonly #rawColdAfterDays: number;
   #warnedAbortUnsupported = false;
 
   constructor(config: S3StorageConfig, options: S3StorageOptions) {
@@ -104,10 +111,12 @@ export class S3Storage implements StoragePort {
     this.#ledger = new MultipartLedger(options.database);
     this.#logger = options.logger;
     this.#streamPartBytes = Math.max(5 * MiB, options.streamPartBytes ?? DEFAULT_STREAM_PART_BYTES);
+    this.#rawColdAfterDays = options.rawColdAfterDays ?? DEFAULT_RAW_COLD_AFTER_DAYS;
   }
 
   async ensureBuckets(): Promise<void> {
     await Promise.all(BUCKETS.map((bucket) => this.#ensureBucket(this.#bucketName(bucket))));
+    await this.#ensureRawLifecycle();
   }
 
   async presignPut(
@@ -292,6 +301,12 @@ export class S3Storage implements StoragePort {
     await this.#ledger.clear(bucket, key, uploadId);
   }
 
+  /** The bucket's lifecycle rule moves raw uploads (see #ensureRawLifecycle); nothing to do per object. */
+  async archiveObject(bucket: BucketName, key: string): Promise<'archived' | 'unsupported'> {
+    this.#target(bucket, key);
+    return 'unsupported';
+  }
+
   async ping(): Promise<void> {
     await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucketName(BUCKETS[0]) }));
   }
@@ -331,6 +346,47 @@ export class S3Storage implements StoragePort {
     } catch (error) {
       // Another instance starting at the same moment created it first.
       if (!(error instanceof S3ServiceException && error.name === 'BucketAlreadyOwnedByYou')) throw error;
+    }
+  }
+
+  /**
+   * Raw uploads are read once (by the transcode) and then kept only to re-transcode: Glacier
+   * Instant Retrieval costs a fraction and still reads in milliseconds. Written on every start, so
+   * a changed VIDEO_RAW_COLD_AFTER_DAYS applies; where the rule cannot be set, a warning says so.
+   */
+  async #ensureRawLifecycle(): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: this.#bucketName('videos-raw'),
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                ID: 'raw-uploads-to-cold',
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                Transitions: [{ Days: this.#rawColdAfterDays, StorageClass: 'GLACIER_IR' }],
+              },
+              {
+                ID: 'abort-incomplete-multipart-uploads',
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS },
+              },
+            ],
+          },
+        }),
+      );
+    } catch (error) {
+      // Cold storage saves money; it is no reason to refuse to start. s3rver answers NotImplemented,
+      // MinIO without a remote tier refuses GLACIER_IR, a narrow IAM policy AccessDenied.
+      const name = error instanceof S3ServiceException ? error.name : undefined;
+      this.#logger?.warn(
+        { error: name ?? String(error) },
+        name === 'NotImplemented' || name === 'MethodNotAllowed'
+          ? 'this S3 server does not support bucket lifecycle rules; raw uploads stay in the standard storage class'
+          : 'could not set the videos-raw lifecycle rule; raw uploads stay in the standard storage class',
+      );
     }
   }
 

@@ -277,6 +277,28 @@ describe.each<Backend>(['local', 's3'])('storage contract [%s]', (backend) => {
     expect((await storage.list(BUCKET, `${base}zzz`)).objects).toEqual([]);
   });
 
+  it('an archived object stays readable, listable and deletable under the same key', async () => {
+    const key = uniqueKey('archive');
+    const bytes = randomBytes(48 * 1024);
+    await storage.putObject(BUCKET, key, bytes, { contentType: 'video/mp4' });
+    const before = await storage.headObject(BUCKET, key);
+    // S3 moves raw uploads by the bucket's lifecycle rule, not per object.
+    const expected = backend === 'local' ? 'archived' : 'unsupported';
+    expect(await storage.archiveObject(BUCKET, key)).toBe(expected);
+    expect(await storage.archiveObject(BUCKET, key)).toBe(expected);
+
+    expect((await readAll(await storage.getObject(BUCKET, key))).equals(bytes)).toBe(true);
+    expect(await storage.headObject(BUCKET, key)).toEqual(before);
+    const viaUrl = await fetch(await storage.presignGet(BUCKET, key, { expiresInSeconds: 60 }));
+    expect(viaUrl.status).toBe(200);
+    expect(Buffer.from(await viaUrl.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await storage.list(BUCKET, key)).objects.map((o) => o.key)).toEqual([key]);
+
+    await storage.deleteObject(BUCKET, key);
+    expect(await storage.headObject(BUCKET, key)).toBeUndefined();
+    expect((await storage.list(BUCKET, key)).objects).toEqual([]);
+  });
+
   it('rejects keys with a ".." segment, absolute keys and NUL', async () => {
     for (const key of ['a/../b', '../escape', '/etc/passwd', 'nul\u0000byte', 'x'.repeat(1025)]) {
       await expect(storage.putObject(BUCKET, key, Buffer.from('x'))).rejects.toSatisfy((e) =>
@@ -389,6 +411,25 @@ describe('storage contract [local only]', () => {
       request.end();
     });
   }
+
+  it('archiving moves the file into cold/; an overwrite wins over the cold copy and a delete removes both', async () => {
+    const key = uniqueKey('cold');
+    await storedObject(key, Buffer.from('raw upload'));
+    expect(await storage.archiveObject(BUCKET, key)).toBe('archived');
+    const hotFile = path.join(root, BUCKET, ...key.split('/'));
+    const coldFile = path.join(root, 'cold', BUCKET, ...key.split('/'));
+    await expect(access(hotFile)).rejects.toThrow();
+    await expect(access(coldFile)).resolves.toBeUndefined();
+
+    await storage.putObject(BUCKET, key, Buffer.from('replacement'));
+    expect((await readAll(await storage.getObject(BUCKET, key))).toString()).toBe('replacement');
+    // The old cold copy would otherwise come back once the hot file is deleted.
+    await expect(access(coldFile)).rejects.toThrow();
+    expect(await storage.archiveObject(BUCKET, key)).toBe('archived');
+    await storage.deleteObject(BUCKET, key);
+    expect(await storage.headObject(BUCKET, key)).toBeUndefined();
+    await expect(storage.archiveObject(BUCKET, key)).rejects.toSatisfy((e) => isStorageError(e, 'not_found'));
+  });
 
   it('ensureBuckets creates one folder per bucket', async () => {
     for (const bucket of BUCKETS) await expect(access(path.join(root, bucket))).resolves.toBeUndefined();
