@@ -83,6 +83,7 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
   TRUST_PROXY: bool.default(false),
   SEED_DEMO_DATA: bool.optional(),
+  SEED_DEMO_VIDEO: bool.default(true),
 
   JWT_SIGNING_KEYS: z.string().optional(),
   ACCESS_TOKEN_TTL_SECONDS: int(30, 900).default(900),
@@ -178,6 +179,8 @@ export interface Config {
   mail: { backend: 'outbox' } | { backend: 'smtp'; url: string; from: string };
   mailFrom: string;
   seedDemoData: boolean;
+  /** With the demo data: generate a lecture and transcode it (tests that do not watch it turn it off). */
+  seedDemoVideo: boolean;
   auth: {
     /** The first key signs, all verify. Undefined: derive one from the app secret (embedded/dev only). */
     signingKeys: SigningKey[] | undefined;
@@ -311,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     mail: e.SMTP_URL ? { backend: 'smtp', url: e.SMTP_URL, from: e.MAIL_FROM } : { backend: 'outbox' },
     mailFrom: e.MAIL_FROM,
     seedDemoData: e.SEED_DEMO_DATA ?? (!isProduction && embedded),
+    seedDemoVideo: e.SEED_DEMO_VIDEO,
     auth: {
       signingKeys: signingKeys as SigningKey[] | undefined,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

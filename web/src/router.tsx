@@ -62,6 +62,15 @@ export const router = createBrowserRouter([
                 path: 'studio/courses/:id',
                 lazy: async () => ({ Component: (await import('./catalog/pages/StudioCoursePage')).StudioCoursePage }),
               },
+              {
+                path: 'studio/videos',
+                lazy: async () => ({ Component: (await import('./videos/StudioVideosPage')).StudioVideosPage }),
+              },
+              {
+                // The pipeline's ready/failed mails link here.
+                path: 'studio/videos/:id',
+                lazy: async () => ({ Component: (await import('./videos/StudioVideoPage')).StudioVideoPage }),
+              },
             ],
           },
           {

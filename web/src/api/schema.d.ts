@@ -3026,6 +3026,8 @@ export interface paths {
             durationSeconds?: number;
             /** @description Markdown */
             body?: string;
+            /** @description One of the instructor’s videos (404 video_not_found otherwise), or null to unlink; a ready video sets durationSeconds */
+            videoId?: string | null;
           };
         };
       };
@@ -3417,6 +3419,765 @@ export interface paths {
         };
         /** @description Default Response */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/uploads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a resumable upload (201), or resume my open upload of the same file (200, with the parts already stored) (instructor, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            filename: string;
+            /** @description Bytes */
+            size: number;
+            /** @description The file’s MIME type as the browser reports it */
+            contentType?: string;
+            /** @description Name, size and last-modified time of the picked file: the same file picked again resumes */
+            fingerprint: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['VideoUploadStarted'];
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['VideoUploadStarted'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My videos, newest first; aborted uploads are left out (instructor, admin) */
+    get: {
+      parameters: {
+        query?: {
+          page?: number;
+          pageSize?: number;
+          /** @description Only videos in this state */
+          status?: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['StudioVideo'][];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One of my videos: status, processing percent, failure reason, renditions (video owner, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StudioVideo'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a video and its files; 409 video_in_use while a published course shows it (video owner, admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{id}/upload': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An open upload: its part size and count, and the parts stored so far (video owner, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['VideoUploadState'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Cancel an open upload: storage drops its parts, the video becomes aborted (video owner, admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{id}/upload/part-urls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Presigned PUT URLs (valid 1 hour) for up to 100 parts; the browser sends each part straight to storage (video owner, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            partNumbers: number[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['VideoPartUrls'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{id}/upload/parts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Record a part the browser stored, with the ETag its PUT answered; 400 invalid_part when its number or size is not the plan’s (video owner, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            partNumber: number;
+            etag: string;
+            size: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{id}/upload/complete': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Join the parts and start processing; 409 upload_incomplete lists missing parts; a video already past uploading is answered as it is (video owner, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StudioVideo'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -4995,6 +5756,75 @@ export interface components {
       lastUsedAt: string;
       current: boolean;
     };
+    StudioVideoInput: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'aborted';
+      /** @description Transcode progress 0–100 while processing */
+      progressPercent: number;
+      /** @description Why processing failed: empty_file, not_media, image_file, no_video_stream, corrupt, duration_too_long, resolution_too_high or processing_error */
+      failureCode: string | null;
+      /** @description A sentence for the instructor */
+      failureMessage: string | null;
+      originalFilename: string;
+      sizeBytes: number;
+      durationSeconds: number | null;
+      width: number | null;
+      height: number | null;
+      renditions: {
+        name: string;
+        width: number;
+        height: number;
+        /** @description Peak bits per second */
+        bandwidth: number;
+      }[];
+      /** @description JPEG poster under the media route; null until ready */
+      posterUrl: string | null;
+      /** @description HLS master playlist under the media route; null until ready */
+      masterUrl: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      readyAt: string | null;
+    };
+    UploadedPartInput: {
+      partNumber: number;
+      etag: string;
+      size: number;
+    };
+    VideoUploadStateInput: {
+      uploadId: string;
+      /** @description Bytes of every part but the last */
+      partSize: number;
+      partCount: number;
+      /** @description Parts already stored: send only the others */
+      parts: components['schemas']['UploadedPartInput'][];
+    };
+    VideoUploadStartedInput: {
+      video: components['schemas']['StudioVideoInput'];
+      upload: components['schemas']['VideoUploadStateInput'];
+    };
+    VideoPartUrlsInput: {
+      urls: {
+        partNumber: number;
+        /** @description PUT the part’s bytes here; the response’s ETag header is the part’s etag */
+        url: string;
+        /** Format: date-time */
+        expiresAt: string;
+      }[];
+    };
+    LessonVideoInput: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'aborted';
+      /** @description HLS master playlist; only when ready */
+      masterUrl: string | null;
+      posterUrl: string | null;
+      /** @description WebVTT index of the storyboard sprite */
+      storyboardUrl: string | null;
+      durationSeconds: number | null;
+    };
     PriceInput: {
       amount: number;
       /** @enum {string} */
@@ -5167,6 +5997,8 @@ export interface components {
       /** @description Markdown; render it without raw HTML */
       body: string;
       videoId: string | null;
+      /** @description A video lesson’s video (its URLs once ready); null for other lessons or before one is linked */
+      video: components['schemas']['LessonVideoInput'] | null;
       attachments: components['schemas']['LessonAttachmentInput'][];
     };
     DownloadLinkInput: {
@@ -5178,7 +6010,7 @@ export interface components {
       ready: boolean;
       items: {
         /** @enum {string} */
-        code: 'has_lesson' | 'price_set' | 'cover_set' | 'title_set' | 'category_set';
+        code: 'has_lesson' | 'price_set' | 'cover_set' | 'title_set' | 'category_set' | 'videos_ready';
         ok: boolean;
       }[];
     };
@@ -5500,6 +6332,75 @@ export interface components {
       lastUsedAt: string;
       current: boolean;
     };
+    StudioVideo: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'aborted';
+      /** @description Transcode progress 0–100 while processing */
+      progressPercent: number;
+      /** @description Why processing failed: empty_file, not_media, image_file, no_video_stream, corrupt, duration_too_long, resolution_too_high or processing_error */
+      failureCode: string | null;
+      /** @description A sentence for the instructor */
+      failureMessage: string | null;
+      originalFilename: string;
+      sizeBytes: number;
+      durationSeconds: number | null;
+      width: number | null;
+      height: number | null;
+      renditions: {
+        name: string;
+        width: number;
+        height: number;
+        /** @description Peak bits per second */
+        bandwidth: number;
+      }[];
+      /** @description JPEG poster under the media route; null until ready */
+      posterUrl: string | null;
+      /** @description HLS master playlist under the media route; null until ready */
+      masterUrl: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      readyAt: string | null;
+    };
+    UploadedPart: {
+      partNumber: number;
+      etag: string;
+      size: number;
+    };
+    VideoUploadState: {
+      uploadId: string;
+      /** @description Bytes of every part but the last */
+      partSize: number;
+      partCount: number;
+      /** @description Parts already stored: send only the others */
+      parts: components['schemas']['UploadedPart'][];
+    };
+    VideoUploadStarted: {
+      video: components['schemas']['StudioVideo'];
+      upload: components['schemas']['VideoUploadState'];
+    };
+    VideoPartUrls: {
+      urls: {
+        partNumber: number;
+        /** @description PUT the part’s bytes here; the response’s ETag header is the part’s etag */
+        url: string;
+        /** Format: date-time */
+        expiresAt: string;
+      }[];
+    };
+    LessonVideo: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'aborted';
+      /** @description HLS master playlist; only when ready */
+      masterUrl: string | null;
+      posterUrl: string | null;
+      /** @description WebVTT index of the storyboard sprite */
+      storyboardUrl: string | null;
+      durationSeconds: number | null;
+    };
     Price: {
       amount: number;
       /** @enum {string} */
@@ -5672,6 +6573,8 @@ export interface components {
       /** @description Markdown; render it without raw HTML */
       body: string;
       videoId: string | null;
+      /** @description A video lesson’s video (its URLs once ready); null for other lessons or before one is linked */
+      video: components['schemas']['LessonVideo'] | null;
       attachments: components['schemas']['LessonAttachment'][];
     };
     DownloadLink: {
@@ -5683,7 +6586,7 @@ export interface components {
       ready: boolean;
       items: {
         /** @enum {string} */
-        code: 'has_lesson' | 'price_set' | 'cover_set' | 'title_set' | 'category_set';
+        code: 'has_lesson' | 'price_set' | 'cover_set' | 'title_set' | 'category_set' | 'videos_ready';
         ok: boolean;
       }[];
     };

@@ -48,7 +48,7 @@ export function queryString(query: Record<string, QueryValue>): string {
   return text ? `?${text}` : '';
 }
 
-async function request<T>(
+export async function request<T>(
   method: string,
   path: string,
   options: { query?: Record<string, QueryValue>; body?: unknown; signal?: AbortSignal | undefined } = {},
@@ -166,7 +166,7 @@ export const addLesson = (sectionId: string, body: { title: string; type: Lesson
   request<StudioLesson>('POST', `/studio/sections/${segment(sectionId)}/lessons`, { body });
 export const updateLesson = (
   id: string,
-  body: { title?: string; isFreePreview?: boolean; body?: string; durationSeconds?: number },
+  body: { title?: string; isFreePreview?: boolean; body?: string; durationSeconds?: number; videoId?: string | null },
 ) => request<StudioLesson>('PATCH', `/studio/lessons/${segment(id)}`, { body });
 export const deleteLesson = (id: string) => request<void>('DELETE', `/studio/lessons/${segment(id)}`);
 export const saveCurriculum = (courseId: string, order: CurriculumOrder) =>

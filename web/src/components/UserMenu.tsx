@@ -111,6 +111,13 @@ export function UserMenu() {
                 </Link>
               </li>
             )}
+            {(state.user.role === 'instructor' || state.user.role === 'admin') && (
+              <li>
+                <Link to="/studio/videos" className={itemClass}>
+                  {t('videos.library.title')}
+                </Link>
+              </li>
+            )}
             <li className="mt-1 border-t border-slate-200 pt-1">
               <Link to="/settings" className={itemClass}>
                 {t('userMenu.settings')}

@@ -11,6 +11,7 @@ import {
   primaryButton,
   secondaryButton,
 } from '../../components/form';
+import { LessonVideoPanel } from '../../videos/LessonVideoPanel';
 import {
   addLesson,
   addSection,
@@ -319,6 +320,7 @@ function LessonEditor({
       )}
       {panel === 'body' && <LessonBodyForm lesson={lesson} onClose={() => setPanel('none')} run={run} />}
       {panel === 'files' && <Attachments lesson={lesson} run={run} />}
+      {lesson.type === 'video' && <LessonVideoPanel lesson={lesson} />}
     </li>
   );
 }

@@ -10,8 +10,9 @@ import { Markdown } from '../components/Markdown';
 import { formatBytes } from '../format';
 import type { Lesson } from '../types';
 import { useDocumentTitle } from '../useDocumentTitle';
+import { LessonVideoArea } from '../../videos/LessonVideoArea';
 
-/** A text lesson: its Markdown body and attachments (signed links fetched on click). */
+/** A lesson: its video (when it has one), Markdown body and attachments (signed links fetched on click). */
 export function LessonPage() {
   const { t } = useTranslation();
   const { slug = '', lessonId = '' } = useParams();
@@ -63,7 +64,8 @@ function LessonView({ lesson }: { lesson: Lesson }) {
   return (
     <article className="mt-4">
       <h1 className="text-3xl font-bold tracking-tight text-slate-900">{lesson.title}</h1>
-      {lesson.type !== 'text' && <p className="mt-2 text-sm text-slate-600">{t('catalog.lesson.notText')}</p>}
+      {lesson.type === 'video' && <LessonVideoArea video={lesson.video} title={lesson.title} />}
+      {lesson.type === 'attachment' && <p className="mt-2 text-sm text-slate-600">{t('catalog.lesson.notText')}</p>}
       <Markdown className="mt-6 text-slate-800">{lesson.body}</Markdown>
       {lesson.attachments && lesson.attachments.length > 0 && (
         <section aria-labelledby="lesson-attachments" className="mt-8">

@@ -19,7 +19,12 @@ export function StudioCoursesPage() {
   });
   return (
     <section className="mx-auto max-w-5xl px-4 py-10 sm:px-6">
-      <h1 className="text-3xl font-bold tracking-tight text-slate-900">{t('catalog.studio.title')}</h1>
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-2">
+        <h1 className="text-3xl font-bold tracking-tight text-slate-900">{t('catalog.studio.title')}</h1>
+        <Link to="/studio/videos" className={linkClass}>
+          {t('videos.library.title')}
+        </Link>
+      </div>
       <CreateCourse />
       <h2 className="mt-10 text-xl font-bold text-slate-900">{t('catalog.studio.myCourses')}</h2>
       <QueryState query={courses}>
