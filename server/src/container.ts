@@ -126,6 +126,7 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
       publicUrl: config.http.publicUrl,
       signingSecret: appSecret,
       rawColdAfterDays: config.video.rawColdAfterDays,
+      browserOrigins: [new URL(config.http.publicUrl).origin, ...config.http.corsOrigins],
       logger,
     });
     const mail = createMail(config.mail, { database, from: config.mailFrom });

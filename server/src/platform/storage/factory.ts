@@ -14,6 +14,8 @@ export interface StorageDependencies {
   logger?: StorageLogger;
   /** S3: the videos-raw lifecycle rule's age for moving raw uploads to cold storage. */
   rawColdAfterDays?: number;
+  /** S3: origins allowed to PUT upload parts from the browser (CORS on videos-raw). */
+  browserOrigins?: string[];
 }
 
 /** The one place that picks the storage backend. */
@@ -23,6 +25,7 @@ export async function createStorage(config: Config['storage'], deps: StorageDepe
       database: deps.database,
       logger: deps.logger,
       rawColdAfterDays: deps.rawColdAfterDays,
+      browserOrigins: deps.browserOrigins,
     });
   }
   return new LocalStorage({ root: config.root, publicUrl: deps.publicUrl, signingSecret: deps.signingSecret });

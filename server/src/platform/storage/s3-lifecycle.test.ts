@@ -34,7 +34,12 @@ async function fakeS3(lifecycleStatus: number): Promise<{ server: Server; endpoi
   return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, captured };
 }
 
-function storageAt(endpoint: string, warnings: string[], rawColdAfterDays?: number): S3Storage {
+function storageAt(
+  endpoint: string,
+  warnings: string[],
+  rawColdAfterDays?: number,
+  browserOrigins?: string[],
+): S3Storage {
   return new S3Storage(
     {
       backend: 's3',
@@ -50,6 +55,7 @@ function storageAt(endpoint: string, warnings: string[], rawColdAfterDays?: numb
       database: {} as DatabasePort,
       logger: { warn: (_details, message) => warnings.push(message) },
       rawColdAfterDays,
+      browserOrigins,
     },
   );
 }
@@ -86,5 +92,24 @@ describe('S3 raw upload lifecycle', () => {
     expect(warnings).toEqual([expect.stringMatching(/does not support bucket lifecycle rules/)]);
     const body = fake.captured.find((r) => r.url.includes('lifecycle'))?.body ?? '';
     expect(body).toMatch(/<Days>30<\/Days>/);
+  });
+
+  it('lets the app origins PUT parts to videos-raw and read their ETag (CORS), and nothing else', async () => {
+    const fake = await fakeS3(200);
+    server = fake.server;
+    const warnings: string[] = [];
+    const storage = storageAt(fake.endpoint, warnings, 30, ['https://lectio.example', 'https://studio.example']);
+    await storage.ensureBuckets();
+    await storage.close();
+    const puts = fake.captured.filter((r) => r.method === 'PUT' && r.url.includes('cors'));
+    expect(puts.map((r) => r.url.split('?')[0]!.replace(/\/$/, ''))).toEqual(['/lectio-videos-raw']);
+    const xml = puts[0]!.body;
+    expect(xml.match(/<AllowedOrigin>[^<]+<\/AllowedOrigin>/g)).toEqual([
+      '<AllowedOrigin>https://lectio.example</AllowedOrigin>',
+      '<AllowedOrigin>https://studio.example</AllowedOrigin>',
+    ]);
+    expect(xml.match(/<AllowedMethod>[^<]+<\/AllowedMethod>/g)).toEqual(['<AllowedMethod>PUT</AllowedMethod>']);
+    expect(xml).toContain('<ExposeHeader>ETag</ExposeHeader>');
+    expect(warnings).toEqual([]);
   });
 });

@@ -31,6 +31,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   S3Client,
@@ -76,6 +77,8 @@ export interface S3StorageOptions {
   streamPartBytes?: number;
   /** Days after which the videos-raw lifecycle rule moves raw uploads to Glacier Instant Retrieval. */
   rawColdAfterDays?: number;
+  /** Web origins whose pages PUT upload parts straight to videos-raw (the app's public URL, CORS_ORIGINS). */
+  browserOrigins?: string[];
 }
 
 const MiB = 1024 * 1024;
@@ -102,6 +105,7 @@ export class S3Storage implements StoragePort {
   readonly #logger: StorageLogger | undefined;
   readonly #streamPartBytes: number;
   readonly #rawColdAfterDays: number;
+  readonly #browserOrigins: string[];
   #warnedAbortUnsupported = false;
 
   constructor(config: S3StorageConfig, options: S3StorageOptions) {
@@ -112,11 +116,13 @@ export class S3Storage implements StoragePort {
     this.#logger = options.logger;
     this.#streamPartBytes = Math.max(5 * MiB, options.streamPartBytes ?? DEFAULT_STREAM_PART_BYTES);
     this.#rawColdAfterDays = options.rawColdAfterDays ?? DEFAULT_RAW_COLD_AFTER_DAYS;
+    this.#browserOrigins = [...new Set(options.browserOrigins ?? [])];
   }
 
   async ensureBuckets(): Promise<void> {
     await Promise.all(BUCKETS.map((bucket) => this.#ensureBucket(this.#bucketName(bucket))));
     await this.#ensureRawLifecycle();
+    await this.#ensureRawCors();
   }
 
   async presignPut(
@@ -386,6 +392,40 @@ export class S3Storage implements StoragePort {
         name === 'NotImplemented' || name === 'MethodNotAllowed'
           ? 'this S3 server does not support bucket lifecycle rules; raw uploads stay in the standard storage class'
           : 'could not set the videos-raw lifecycle rule; raw uploads stay in the standard storage class',
+      );
+    }
+  }
+
+  /**
+   * The studio's uploader PUTs parts from the browser straight to videos-raw and must read each
+   * part's ETag to complete the upload, which a cross-origin response hides unless exposed.
+   * Only PUT, only from the app's own origins; a server without CORS support gets a warning.
+   */
+  async #ensureRawCors(): Promise<void> {
+    if (this.#browserOrigins.length === 0) return;
+    try {
+      await this.#client.send(
+        new PutBucketCorsCommand({
+          Bucket: this.#bucketName('videos-raw'),
+          CORSConfiguration: {
+            CORSRules: [
+              {
+                ID: 'studio-direct-upload',
+                AllowedOrigins: this.#browserOrigins,
+                AllowedMethods: ['PUT'],
+                AllowedHeaders: ['content-type', 'content-md5'],
+                ExposeHeaders: ['ETag'],
+                MaxAgeSeconds: 3600,
+              },
+            ],
+          },
+        }),
+      );
+    } catch (error) {
+      const name = error instanceof S3ServiceException ? error.name : undefined;
+      this.#logger?.warn(
+        { error: name ?? String(error) },
+        'could not set the videos-raw CORS rule; browser uploads need PUT allowed and the ETag header exposed',
       );
     }
   }
