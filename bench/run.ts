@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]`
+ * `npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]` (see transcode.ts)
  *
  * Starts a private PostgreSQL (never the machine's shared one), migrates it, generates the
  * courses, measures, and writes the results into docs/benchmarks.md between the search markers.
@@ -50,7 +51,10 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const [name, ...rest] = argv;
   if (name !== 'search') {
-    console.error('usage: npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]');
+    console.error(
+      'usage: npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]\n' +
+        '       npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]',
+    );
     process.exit(2);
   }
   const opts: Options = { courses: 100_000, durationSeconds: 10, connections: 2, write: true };
@@ -241,4 +245,11 @@ async function main() {
   }
 }
 
-await main();
+const [scenario, ...rest] = process.argv.slice(2);
+if (scenario === 'transcode') {
+  // Loaded only for this scenario: it needs ffmpeg, not PostgreSQL.
+  const { mainTranscode } = await import('./transcode.js');
+  await mainTranscode(rest);
+} else {
+  await main();
+}
