@@ -15,7 +15,7 @@ import {
   type TranscodeOptions,
   type TranscodeResult,
 } from '../src/platform/media/video/types.js';
-import { generateVideo, makeBadInputs } from './support/media.js';
+import { generateVideo, makeBadInputs, sharedMediaDir } from './support/media.js';
 
 /**
  * The video pipeline on real files, checked the way a player would see the output: every
@@ -23,7 +23,7 @@ import { generateVideo, makeBadInputs } from './support/media.js';
  */
 
 const run = promisify(execFile);
-const SHARED = path.resolve(import.meta.dirname, '../../../shared/media');
+const SHARED = sharedMediaDir() ?? path.resolve(import.meta.dirname, '../../../shared/media');
 const BBB = path.join(SHARED, 'bbb_720p_10s.mp4');
 const RABBIT = path.join(SHARED, 'rabbit320.mp4');
 

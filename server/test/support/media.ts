@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -199,4 +200,18 @@ export async function makeBadInputs(dir: string): Promise<Record<BadInputKind, s
     files.audio_only,
   ]);
   return files;
+}
+
+/**
+ * The real sample clips of the development and CI machines (never copied into the project): from
+ * LECTIO_SHARED_MEDIA, beside the checkout (`../shared/media`), or the workplace's fixed place, so
+ * a clean clone anywhere still finds them. Undefined on a fresh machine: those cases then skip.
+ */
+export function sharedMediaDir(): string | undefined {
+  const candidates = [
+    process.env.LECTIO_SHARED_MEDIA,
+    path.resolve(import.meta.dirname, '../../../../shared/media'),
+    '/work/shared/media',
+  ];
+  return candidates.find((dir): dir is string => Boolean(dir) && existsSync(path.join(dir!, 'SOURCES.md')));
 }
