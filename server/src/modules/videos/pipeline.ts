@@ -170,17 +170,7 @@ export class TranscodePipeline {
         durationSeconds: result.durationSeconds,
         width: result.probe.video.displayWidth,
         height: result.probe.video.displayHeight,
-        renditions: result.renditions.map((r) => ({
-          name: r.name,
-          width: r.width,
-          height: r.height,
-          bandwidth: r.bandwidth,
-          averageBandwidth: r.averageBandwidth,
-          codecs: r.codecs,
-          frameRate: r.frameRate,
-          playlist: r.playlist,
-          bytes: r.bytes,
-        })),
+        renditions: result.renditions.map(({ segmentCount: _segmentCount, ...rendition }) => rendition),
         poster: result.poster,
         storyboard: result.storyboard,
       });

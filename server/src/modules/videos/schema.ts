@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { PosterOutput, RenditionOutput, StoryboardOutput } from '../../platform/media/video/types.js';
 import { users } from '../users/schema.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
@@ -29,37 +30,13 @@ export const videoStatus = pgEnum('video_status', [
   'aborted',
 ]);
 
-/** One rung of the published ladder, as the master playlist advertises it. */
-export interface VideoRenditionRecord {
-  name: string;
-  width: number;
-  height: number;
-  /** Peak bits per second over the segments (the playlist's BANDWIDTH). */
-  bandwidth: number;
-  averageBandwidth: number;
-  codecs: string;
-  frameRate: number;
-  /** Relative to the version prefix, e.g. `720p/index.m3u8`. */
-  playlist: string;
-  bytes: number;
-}
-
-export interface VideoPosterRecord {
-  jpeg: string;
-  webp: string;
-  width: number;
-  height: number;
-}
-
-export interface VideoStoryboardRecord {
-  vtt: string;
-  sprite: string;
-  tileWidth: number;
-  tileHeight: number;
-  columns: number;
-  rows: number;
-  intervalSeconds: number;
-}
+/**
+ * What the pipeline stores is what the media core reports (one definition, so the two cannot drift);
+ * a rung's segment count is only needed while publishing.
+ */
+export type VideoRenditionRecord = Omit<RenditionOutput, 'segmentCount'>;
+export type VideoPosterRecord = PosterOutput;
+export type VideoStoryboardRecord = StoryboardOutput;
 
 export const videos = pgTable(
   'videos',

@@ -118,6 +118,7 @@ export interface RenditionOutput {
   name: string;
   width: number;
   height: number;
+  /** Peak bits per second over the segments (the playlist's BANDWIDTH). */
   bandwidth: number;
   averageBandwidth: number;
   codecs: string;
@@ -128,22 +129,33 @@ export interface RenditionOutput {
   bytes: number;
 }
 
+/** Relative file names, like every path in a TranscodeResult. */
+export interface PosterOutput {
+  jpeg: string;
+  webp: string;
+  width: number;
+  height: number;
+}
+
+/** A sprite of tiles and its WebVTT index (`storyboard.jpg#xywh=…` cues). */
+export interface StoryboardOutput {
+  vtt: string;
+  sprite: string;
+  tileWidth: number;
+  tileHeight: number;
+  columns: number;
+  rows: number;
+  intervalSeconds: number;
+}
+
 export interface TranscodeResult {
   probe: ProbeResult;
   durationSeconds: number;
   /** Relative to the output directory: `master.m3u8`. */
   masterPlaylist: string;
   renditions: RenditionOutput[];
-  poster: { jpeg: string; webp: string; width: number; height: number };
-  storyboard: {
-    vtt: string;
-    sprite: string;
-    tileWidth: number;
-    tileHeight: number;
-    columns: number;
-    rows: number;
-    intervalSeconds: number;
-  };
+  poster: PosterOutput;
+  storyboard: StoryboardOutput;
   /** Every file written, relative to the output directory (what the publisher uploads). */
   files: string[];
   wallSeconds: number;
