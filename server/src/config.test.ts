@@ -62,11 +62,12 @@ describe('loadConfig', () => {
   });
 
   it('requires APP_SECRET in production and keeps demo data out of it', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['APP_SECRET', 'JWT_SIGNING_KEYS']);
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['APP_SECRET', 'PLAYBACK_SIGNING_KEY', 'JWT_SIGNING_KEYS']);
     const config = loadConfig({
       NODE_ENV: 'production',
       APP_SECRET: 'x'.repeat(32),
       JWT_SIGNING_KEYS: `k1:${'y'.repeat(32)}`,
+      PLAYBACK_SIGNING_KEY: 'z'.repeat(32),
     });
     expect(config.isProduction).toBe(true);
     expect(config.seedDemoData).toBe(false);
@@ -92,6 +93,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://lectio.example' }).auth.cookieSecure).toBe(true);
     expect(loadConfig({ PUBLIC_URL: 'http://lectio.example' }).auth.cookieSecure).toBe(true);
     expect(loadConfig({ COOKIE_SECURE: 'true' }).auth.cookieSecure).toBe(true);
+  });
+
+  it('signs playback URLs for the app itself unless an edge origin is given', () => {
+    const local = loadConfig({});
+    expect(local.playback).toEqual({
+      signingKey: undefined,
+      tokenTtlSeconds: 3600,
+      maxSessions: 2,
+      mediaBaseUrl: local.http.publicUrl,
+    });
+    const edge = loadConfig({ PLAYBACK_MEDIA_URL: 'https://media.lectio.example/', PLAYBACK_TOKEN_TTL_SECONDS: '20' });
+    expect(edge.playback).toMatchObject({ mediaBaseUrl: 'https://media.lectio.example', tokenTtlSeconds: 20 });
+    expect(problemsOf({ PLAYBACK_TOKEN_TTL_SECONDS: '5' })).toEqual(['PLAYBACK_TOKEN_TTL_SECONDS']);
+    expect(problemsOf({ PLAYBACK_SIGNING_KEY: 'short' })).toEqual(['PLAYBACK_SIGNING_KEY']);
   });
 
   it('treats an empty variable as unset', () => {

@@ -106,6 +106,11 @@ const envSchema = z.object({
   VIDEO_RAW_COLD_AFTER_DAYS: int(1, 3650).default(30),
   VIDEO_OLD_VERSION_RETENTION_HOURS: int(0, 24 * 90).default(24),
   CDN_CLOUDFRONT_DISTRIBUTION_ID: z.string().min(1).optional(),
+
+  PLAYBACK_SIGNING_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  PLAYBACK_TOKEN_TTL_SECONDS: int(10, 86_400).default(3600),
+  PLAYBACK_MAX_SESSIONS: int(1, 100).default(2),
+  PLAYBACK_MEDIA_URL: url(['http:', 'https:']).optional(),
 });
 
 const GIB = 1024 ** 3;
@@ -133,7 +138,7 @@ function parseSigningKeys(value: string): SigningKey[] | string {
   return keys.length ? keys : 'expected at least one "kid:secret"';
 }
 
-export const BUCKETS = ['videos-raw', 'videos-processed', 'thumbnails', 'attachments', 'backups'] as const;
+export const BUCKETS = ['videos-raw', 'videos-processed', 'thumbnails', 'attachments', 'backups', 'certificates'] as const;
 export type BucketName = (typeof BUCKETS)[number];
 
 export interface Config {
@@ -208,6 +213,18 @@ export interface Config {
   };
   /** CloudFront distribution to invalidate on publish; none means a no-op (local and nginx edge). */
   cdn: { backend: 'none' } | { backend: 'cloudfront'; distributionId: string };
+  playback: {
+    /**
+     * The HMAC key of playback tokens, shared with the nginx edge and the CloudFront Function.
+     * Undefined: derived from the app secret (embedded/dev only; production must set it).
+     */
+    signingKey: string | undefined;
+    tokenTtlSeconds: number;
+    /** Open playback sessions per account; a grant beyond it ends the oldest. */
+    maxSessions: number;
+    /** Origin that serves `/media/p/…`: the app itself, an nginx edge or a CloudFront distribution. */
+    mediaBaseUrl: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -254,6 +271,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   }
   const signingKeys = e.JWT_SIGNING_KEYS === undefined ? undefined : parseSigningKeys(e.JWT_SIGNING_KEYS);
   if (typeof signingKeys === 'string') problems.push({ variable: 'JWT_SIGNING_KEYS', message: signingKeys });
+  if (isProduction && !e.PLAYBACK_SIGNING_KEY) {
+    // The edge (nginx, CloudFront) must hold the same key, so it cannot be derived per install.
+    problems.push({ variable: 'PLAYBACK_SIGNING_KEY', message: 'is required when NODE_ENV=production' });
+  }
   if (isProduction && !e.JWT_SIGNING_KEYS) {
     problems.push({ variable: 'JWT_SIGNING_KEYS', message: 'is required when NODE_ENV=production' });
   }
@@ -339,5 +360,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     cdn: e.CDN_CLOUDFRONT_DISTRIBUTION_ID
       ? { backend: 'cloudfront', distributionId: e.CDN_CLOUDFRONT_DISTRIBUTION_ID }
       : { backend: 'none' },
+    playback: {
+      signingKey: e.PLAYBACK_SIGNING_KEY,
+      tokenTtlSeconds: e.PLAYBACK_TOKEN_TTL_SECONDS,
+      maxSessions: e.PLAYBACK_MAX_SESSIONS,
+      mediaBaseUrl: (e.PLAYBACK_MEDIA_URL ?? publicUrl).replace(/\/+$/, ''),
+    },
   };
 }

@@ -10,3 +10,6 @@ export * from '../../modules/reviews/schema.js';
 export * from '../../modules/search/schema.js';
 export * from '../../modules/analytics/schema.js';
 export * from '../../modules/videos/schema.js';
+export * from '../../modules/playback/schema.js';
+export * from '../../modules/progress/schema.js';
+export * from '../../modules/certificates/schema.js';
