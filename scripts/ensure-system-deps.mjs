@@ -39,6 +39,10 @@ const needs = {
     ffmpeg,
     chromium: () => existsSync('/usr/bin/chromium'),
     'fonts-noto-cjk': hasKoreanFont,
+    // The playback edge tests run nginx with njs; the certificate tests read PDFs with poppler.
+    nginx: () => has('nginx'),
+    'libnginx-mod-http-js': () => existsSync('/usr/lib/nginx/modules/ngx_http_js_module.so'),
+    'poppler-utils': () => has('pdffonts') && has('pdftoppm') && has('pdftotext'),
     ...(process.env.TEST_DATABASE_URL ? {} : { postgresql: hasPostgresServer }),
     ...(process.env.TEST_REDIS_URL ? {} : { 'redis-server': () => has('redis-server') }),
   },
