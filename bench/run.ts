@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]`
  * `npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]` (see transcode.ts)
+ * `npm run bench -- heartbeat [--duration s] [--connections c] [--flush-entries N] [--smoke] [--no-write]` (see heartbeat.ts)
  *
  * Starts a private PostgreSQL (never the machine's shared one), migrates it, generates the
  * courses, measures, and writes the results into docs/benchmarks.md between the search markers.
@@ -53,7 +54,8 @@ function parseArgs(argv: string[]): Options {
   if (name !== 'search') {
     console.error(
       'usage: npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]\n' +
-        '       npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]',
+        '       npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]\n' +
+        '       npm run bench -- heartbeat [--duration s] [--connections c] [--flush-entries N] [--smoke] [--no-write]',
     );
     process.exit(2);
   }
@@ -246,7 +248,11 @@ async function main() {
 }
 
 const [scenario, ...rest] = process.argv.slice(2);
-if (scenario === 'transcode') {
+if (scenario === 'heartbeat') {
+  // Progress heartbeats and their flush on a private PostgreSQL + Redis (bench/heartbeat.ts).
+  const { mainHeartbeat } = await import('./heartbeat.js');
+  await mainHeartbeat(rest);
+} else if (scenario === 'transcode') {
   // Loaded only for this scenario: it needs ffmpeg, not PostgreSQL.
   const { mainTranscode } = await import('./transcode.js');
   await mainTranscode(rest);

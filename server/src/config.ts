@@ -138,7 +138,14 @@ function parseSigningKeys(value: string): SigningKey[] | string {
   return keys.length ? keys : 'expected at least one "kid:secret"';
 }
 
-export const BUCKETS = ['videos-raw', 'videos-processed', 'thumbnails', 'attachments', 'backups', 'certificates'] as const;
+export const BUCKETS = [
+  'videos-raw',
+  'videos-processed',
+  'thumbnails',
+  'attachments',
+  'backups',
+  'certificates',
+] as const;
 export type BucketName = (typeof BUCKETS)[number];
 
 export interface Config {

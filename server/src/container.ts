@@ -20,6 +20,13 @@ import { PrincipalService } from './modules/auth/principals.js';
 import { AuthRepository } from './modules/auth/repository.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { AuthService } from './modules/auth/service.js';
+import { queueCertificateIssuing } from './modules/certificates/jobs.js';
+import { CertificateRepository } from './modules/certificates/repository.js';
+import { certificateRoutes } from './modules/certificates/routes.js';
+import { CertificateService } from './modules/certificates/service.js';
+import { ProgressRepository } from './modules/progress/repository.js';
+import { progressRoutes } from './modules/progress/routes.js';
+import { ProgressService } from './modules/progress/service.js';
 import { deriveLocalSigningKey, TokenService } from './modules/auth/tokens.js';
 import { devMailboxRoutes } from './modules/devtools/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
@@ -40,11 +47,18 @@ import { courseAdminRoutes } from './modules/catalog/routes-admin.js';
 import { catalogRoutes } from './modules/catalog/routes-public.js';
 import { studioRoutes } from './modules/catalog/routes-studio.js';
 import { queueTranscodeScheduler } from './modules/videos/jobs.js';
-import { videoMediaRoutes } from './modules/videos/media-routes.js';
 import { VideoRepository } from './modules/videos/repository.js';
 import { videoStudioRoutes } from './modules/videos/routes-studio.js';
 import { VideoUploadService } from './modules/videos/upload-service.js';
 import { VideoService } from './modules/videos/video-service.js';
+import { CaptionService } from './modules/playback/caption-service.js';
+import { PlaybackMediaService } from './modules/playback/media-service.js';
+import { playbackMediaRoutes } from './modules/playback/media-routes.js';
+import { PlaybackRepository } from './modules/playback/repository.js';
+import { playbackRoutes } from './modules/playback/routes.js';
+import { PlaybackService } from './modules/playback/service.js';
+import { PlaybackUrlSigner } from './modules/playback/signer.js';
+import { playbackSigningKey } from './modules/playback/token.js';
 import { CatalogService } from './modules/catalog/service.js';
 import { StudioRepository } from './modules/catalog/studio-repository.js';
 import { StudioService } from './modules/catalog/studio-service.js';
@@ -179,14 +193,22 @@ export function buildServices(platform: Platform) {
   const courseWriter = new CourseWriter(studioRepository, new SearchDocumentIndexer(), catalogCache);
   const media = { mediaBaseUrl: config.http.publicUrl };
   const videoRepository = new VideoRepository(database.primary);
-  const videos = new VideoService(videoRepository, platform.storage, courseAccess, log);
+  // One key signs every playback URL (grants, studio previews) and checks them on the media route.
+  const playbackKey = playbackSigningKey(config, platform.appSecret);
+  const playbackUrls = new PlaybackUrlSigner(playbackKey, config.playback);
+  const videos = new VideoService(videoRepository, platform.storage, playbackUrls, log);
   const videoUploads = new VideoUploadService(
     videoRepository,
     platform.storage,
     queueTranscodeScheduler(queue),
     config.video,
+    playbackUrls,
     log,
   );
+  const playbackRepository = new PlaybackRepository(database.primary);
+  const playback = new PlaybackService(playbackRepository, courseAccess, playbackUrls, cache, config.playback, log);
+  const captions = new CaptionService(playbackRepository, platform.storage, log);
+  const playbackMedia = new PlaybackMediaService(playbackKey, platform.storage);
   const catalog = new CatalogService(catalogRepository, catalogCache, courseAccess, platform.storage, videos, media);
   const studio = new StudioService(
     studioRepository,
@@ -199,7 +221,9 @@ export function buildServices(platform: Platform) {
     log,
   );
   const courseAdmin = new CourseAdminService(catalogRepository, studioRepository, courseWriter, catalogCache);
-  const enrollments = new EnrollmentService(new EnrollmentRepository(database.primary), catalogCache, media);
+  const enrollments = new EnrollmentService(new EnrollmentRepository(database.primary), catalogCache, media, [
+    playback,
+  ]);
   const reviews = new ReviewService(new ReviewRepository(database.db, database.primary), courseAccess, catalogCache);
   const accounts = new AccountService(
     userRepository,
@@ -228,6 +252,20 @@ export function buildServices(platform: Platform) {
   const search = new SearchService(new SearchRepository(database.db, database.primary), new SearchDocumentIndexer(), {
     mediaBaseUrl: config.http.publicUrl,
   });
+  const certificates = new CertificateService(
+    new CertificateRepository(database.primary),
+    queueCertificateIssuing(queue),
+    platform.storage,
+    { publicUrl: config.http.publicUrl },
+  );
+  // Heartbeats buffer in the cache; course completions go to the certificates module.
+  const progress = new ProgressService(
+    new ProgressRepository(database.db, database.primary),
+    cache,
+    courseAccess,
+    certificates,
+    { publicUrl: config.http.publicUrl, mediaBaseUrl: config.http.publicUrl, log },
+  );
   const health = new HealthService([
     { name: 'database', backend: database.backend, critical: true, ping: () => database.ping() },
     { name: 'cache', backend: platform.cache.backend, critical: false, ping: () => platform.cache.ping() },
@@ -251,12 +289,17 @@ export function buildServices(platform: Platform) {
     studio,
     videos,
     videoUploads,
+    playback,
+    captions,
+    playbackMedia,
     courseAdmin,
     enrollments,
     reviews,
     viewCounter,
     search,
     seo,
+    certificates,
+    progress,
   };
 }
 export type Services = ReturnType<typeof buildServices>;
@@ -271,7 +314,8 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     catalogRoutes(services.catalog),
     studioRoutes(services.studio),
     videoStudioRoutes(services.videoUploads, services.videos),
-    videoMediaRoutes(services.videos),
+    playbackRoutes(services.playback, services.captions),
+    playbackMediaRoutes(services.playbackMedia),
     courseAdminRoutes(services.courseAdmin),
     enrollmentRoutes(services.enrollments),
     reviewRoutes(services.reviews),
@@ -279,6 +323,8 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     // Before the SPA fallback, which would otherwise answer these pages without their preview tags.
     seoRoutes(services.seo, { webRoot: WEB_ROOT }),
     searchRoutes(services.search),
+    certificateRoutes(services.certificates),
+    progressRoutes(services.progress),
   ];
   // Demo-only surfaces never exist in production, whatever the backends.
   if (!config.isProduction && platform.mail.backend === 'outbox') {
@@ -306,6 +352,13 @@ export function jobRegistrations(platform: Platform) {
     video: platform.config.video,
     publicUrl: platform.config.http.publicUrl,
     logger: platform.log,
+    // The progress flush completes courses in the worker; the same listener as the API's.
+    courseCompletions: new CertificateService(
+      new CertificateRepository(platform.database.primary),
+      queueCertificateIssuing(platform.queue),
+      platform.storage,
+      { publicUrl: platform.config.http.publicUrl },
+    ),
   });
   assertEveryJobHasHandler(ALL_JOB_DECLARATIONS, registrations);
   return registrations;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACTORS,
@@ -142,6 +142,19 @@ const ROWS: MatrixRow[] = [
   },
   { operation: 'GET /api/v1/me/enrollments', expect: signedIn(200) },
   { operation: 'GET /api/v1/me/wishlist', expect: signedIn(200) },
+  { operation: 'GET /api/v1/me/certificates', expect: signedIn(200) },
+  {
+    // Public: anyone holding the id may verify it.
+    operation: 'GET /api/v1/certificates/{code}',
+    expect: everyone(200),
+    request: (f) => ({ params: { code: f.certificateCode } }),
+  },
+  {
+    // The certificate's student (the enrolled student) and admins; nobody else, not even the course's instructor.
+    operation: 'GET /api/v1/certificates/{code}/pdf',
+    expect: { anonymous: 401, student: 403, enrolledStudent: 200, instructor: 403, otherInstructor: 403, admin: 200 },
+    request: (f) => ({ params: { code: f.certificateCode } }),
+  },
   {
     operation: 'PUT /api/v1/me/wishlist/{courseId}',
     expect: signedIn(204),
@@ -383,6 +396,67 @@ const ROWS: MatrixRow[] = [
     request: async (f) => ({ params: { id: (await f.newVideoUpload()).id } }),
   },
 
+  // Playback: the one access check (anonymous only for free previews). The lesson has no video, so
+  // whoever passes the check gets 409 video_not_ready: no session is opened by the matrix.
+  {
+    operation: 'POST /api/v1/lessons/{lessonId}/playback',
+    expect: courseAccess(409),
+    request: (f) => ({ params: { lessonId: f.course.paidLessonId }, body: {} }),
+  },
+
+  // Progress: the one access check. The fixture lesson is an attachment, so whoever passes the check
+  // gets 409 lesson_not_video for a heartbeat (the matrix opens no playback session).
+  {
+    operation: 'POST /api/v1/lessons/{lessonId}/progress',
+    expect: courseAccess(409),
+    request: (f) => ({
+      params: { lessonId: f.course.paidLessonId },
+      body: { sessionId: randomUUID(), positionSeconds: 0, watched: [], playbackRate: 1, event: 'tick' },
+    }),
+  },
+  {
+    operation: 'POST /api/v1/lessons/{lessonId}/progress/opened',
+    expect: courseAccess(204),
+    request: (f) => ({ params: { lessonId: f.course.paidLessonId } }),
+  },
+  {
+    operation: 'GET /api/v1/courses/{courseId}/progress',
+    expect: courseAccess(200),
+    request: (f) => ({ params: { courseId: f.course.id } }),
+  },
+  { operation: 'GET /api/v1/me/learning', expect: signedIn(200) },
+  // Learning analytics: the studio's rule (students 403, another teacher 404).
+  {
+    operation: 'GET /api/v1/studio/courses/{courseId}/analytics',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { courseId: f.course.id } }),
+  },
+  {
+    operation: 'GET /api/v1/studio/lessons/{lessonId}/retention',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { lessonId: f.course.paidLessonId }, query: { points: '10' } }),
+  },
+  // Captions: the video's owner and admins; to other teachers the video does not exist.
+  {
+    operation: 'GET /api/v1/studio/videos/{videoId}/captions',
+    expect: courseOwner(200),
+    request: (f) => ({ params: { videoId: f.videoId } }),
+  },
+  {
+    // Same language each time: the admin's upload replaces the instructor's.
+    operation: 'POST /api/v1/studio/videos/{videoId}/captions',
+    expect: courseOwner(201),
+    request: (f) => ({
+      params: { videoId: f.videoId },
+      body: { language: 'en', label: 'English', content: 'WEBVTT\n\n00:00.000 --> 00:01.500\nHello\n' },
+    }),
+  },
+  {
+    operation: 'DELETE /api/v1/studio/videos/{videoId}/captions/{captionId}',
+    expect: courseOwner(204),
+    request: async (f) => ({ params: await f.newCaption() }),
+  },
+
   // Course administration.
   { operation: 'GET /api/v1/admin/courses', expect: adminOnly(200), request: () => ({ query: { status: 'draft' } }) },
   {
@@ -532,12 +606,35 @@ describe('authorization matrix [embedded]', () => {
       expect(put.status, 'storing a fixture part').toBe(200);
       return { id: video.id, size, etag: put.headers.get('etag') ?? undefined };
     };
+    const videoId = (await newVideoUpload()).id;
+    let captionLanguages = 0;
+    const newCaption: Fixtures['newCaption'] = async () => {
+      const owner = { userId: userId.instructor, role: 'instructor' as const };
+      const language = `x${String.fromCharCode(97 + (captionLanguages % 26))}${String.fromCharCode(97 + Math.floor(captionLanguages++ / 26))}`;
+      const caption = await server.services.captions.upload(owner, videoId, {
+        language,
+        label: 'Matrix',
+        content: 'WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n',
+      });
+      return { videoId, captionId: caption.id };
+    };
     const course = await newCourse();
     await enroll(course.id, tokens.get('enrolledStudent')!);
     const reviewId = await review(course.id, tokens.get('enrolledStudent')!, 'Clear, and the exercises help.');
     const outsider = await createSignedIn('student');
     await enroll(course.id, outsider.token);
     const moderatedReviewId = await review(course.id, outsider.token, 'Buy followers at spam.example');
+    // Completion reported as progress would report it; the worker issues the certificate.
+    const certificateHolder = { userId: userId.enrolledStudent, role: 'student' as const };
+    await server.services.certificates.courseCompleted({
+      ...certificateHolder,
+      courseId: course.id,
+      completedAt: new Date(),
+    });
+    const certificateCode = await waitUntil(async () => {
+      const [issued] = (await server.services.certificates.mine(certificateHolder, { page: 1, pageSize: 1 })).items;
+      return issued?.status === 'issued' ? issued.code : undefined;
+    }, 'an issued certificate');
     fixtures = {
       userId,
       newStudentSession,
@@ -548,9 +645,11 @@ describe('authorization matrix [embedded]', () => {
       draftCourse: await newCourse({ status: 'draft' }),
       reviewId,
       moderatedReviewId,
+      certificateCode,
       newCourse,
-      videoId: (await newVideoUpload()).id,
+      videoId,
       newVideoUpload,
+      newCaption,
       coverImage: await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#3366aa' } })
         .jpeg()
         .toBuffer(),

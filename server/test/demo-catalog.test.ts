@@ -143,8 +143,7 @@ describe('the demo catalog of a fresh embedded start', () => {
     expect(videoLesson.isFreePreview).toBe(true);
     interface LessonVideo {
       status: string;
-      masterUrl: string | null;
-      posterUrl: string | null;
+      playable: boolean;
       durationSeconds: number | null;
     }
     // A guest (no sign-in) reads the lesson; the transcode runs in the background after start.
@@ -158,7 +157,13 @@ describe('the demo catalog of a fresh embedded start', () => {
       180_000,
     );
     expect(video.durationSeconds).toBeGreaterThan(20);
-    const master = await fetch(new URL(video.masterUrl!, server.url));
+    expect(video.playable).toBe(true);
+    // The guest's player asks for a grant and plays what it signs.
+    const granted = await client(2).call('POST', `/lessons/${videoLesson.id}/playback`, {});
+    expect(granted.status).toBe(200);
+    const grant = (await granted.json()) as { sessionId: string | null; hlsUrl: string; posterUrl: string | null };
+    expect(grant.sessionId).toBeNull();
+    const master = await fetch(grant.hlsUrl);
     expect(master.status).toBe(200);
     expect(master.headers.get('content-type')).toContain('mpegurl');
     const text = await master.text();
@@ -169,13 +174,13 @@ describe('the demo catalog of a fresh embedded start', () => {
       'RESOLUTION=640x360',
     ]);
     const firstRung = text.split('\n').find((line) => line && !line.startsWith('#'))!;
-    const rung = await fetch(new URL(firstRung, new URL(video.masterUrl!, server.url)));
+    const rung = await fetch(new URL(firstRung, grant.hlsUrl));
     expect(rung.status).toBe(200);
     const segment = (await rung.text()).split('\n').find((line) => line.endsWith('.ts'))!;
     const bytes = await fetch(new URL(segment, rung.url));
     expect(bytes.status).toBe(200);
     expect((await bytes.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
-    const poster = await fetch(new URL(video.posterUrl!, server.url));
+    const poster = await fetch(grant.posterUrl!);
     expect(poster.headers.get('content-type')).toMatch(/image\/(jpeg|webp)/);
   }, 240_000);
 });

@@ -355,72 +355,69 @@ describe.each(serverBackends())('video uploads [%s]', (_name, setup) => {
         .status,
     ).toBe(200);
 
-    const base = `/media/videos/${previewVideo.id}/${previewVideo.version}`;
+    // The lesson's content names the video; its media URLs come with a playback grant.
     const content = await json<{ video: Record<string, unknown> }>(
       await anonymous().call('GET', `/lessons/${course.previewLessonId}`),
     );
-    expect(content.video).toEqual({
-      id: previewVideo.id,
-      status: 'ready',
-      masterUrl: `${base}/master.m3u8`,
-      posterUrl: `${base}/poster.jpg`,
-      storyboardUrl: `${base}/storyboard.vtt`,
-      durationSeconds: 95.4,
-    });
+    expect(content.video).toEqual({ id: previewVideo.id, status: 'ready', playable: true, durationSeconds: 95.4 });
 
-    // Free preview: anyone may fetch it, with the right types and caching.
-    const master = await fetch(`${server.url}${base}/master.m3u8`);
+    // Free preview: anyone gets a grant; its URLs serve the files, with the right types and caching.
+    const grantOf = (client: ApiClient, lessonId: string) => client.call('POST', `/lessons/${lessonId}/playback`, {});
+    const preview = await json<{ hlsUrl: string; posterUrl: string; storyboardUrl: string }>(
+      await grantOf(anonymous(), course.previewLessonId),
+    );
+    const base = preview.hlsUrl.slice(0, -'master.m3u8'.length);
+    expect(base.endsWith(`/videos/${previewVideo.id}/${previewVideo.version}/`)).toBe(true);
+    const master = await fetch(preview.hlsUrl);
     expect(master.status).toBe(200);
     expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
-    expect(master.headers.get('cache-control')).toBe('private, no-cache');
+    expect(master.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(master.headers.get('x-content-type-options')).toBe('nosniff');
     expect(Buffer.from(await master.arrayBuffer())).toEqual(files['master.m3u8']);
-    const segment = await fetch(`${server.url}${base}/720p/seg_00000.ts`);
+    const segment = await fetch(`${base}720p/seg_00000.ts`);
     expect(segment.headers.get('content-type')).toBe('video/mp2t');
-    expect(segment.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect(segment.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(Buffer.from(await segment.arrayBuffer())).toEqual(files['720p/seg_00000.ts']);
-    const head = await fetch(`${server.url}${base}/poster.jpg`, { method: 'HEAD' });
+    expect(preview.posterUrl).toBe(`${base}poster.jpg`);
+    const head = await fetch(preview.posterUrl, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-type')).toBe('image/jpeg');
     expect(head.headers.get('content-length')).toBe('500');
     expect(await head.text()).toBe('');
-    expect((await fetch(`${server.url}${base}/storyboard.vtt`)).headers.get('content-type')).toMatch(/^text\/vtt/);
+    expect((await fetch(preview.storyboardUrl)).headers.get('content-type')).toMatch(/^text\/vtt/);
 
-    // Only the current version, only files that exist, nothing outside the version's folder.
-    for (const path of [
-      `/media/videos/${previewVideo.id}/vold123/master.m3u8`,
-      `${base}/720p/seg_00001.ts`,
-      `${base}/720p/..%2Fmaster.m3u8`,
-      `${base}/master.txt`,
-      `/media/videos/${paidVideo.id}/${previewVideo.version}/master.m3u8`,
+    // Only files that exist (404), and nothing outside the signed video's prefix (403).
+    for (const url of [
+      `${base.replace(previewVideo.version, 'vold123')}master.m3u8`,
+      `${base}720p/seg_00001.ts`,
+      `${base}master.txt`,
     ]) {
-      expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
+      expect((await fetch(url)).status, url).toBe(404);
+    }
+    for (const url of [`${base}720p/..%2Fmaster.m3u8`, base.replace(previewVideo.id, paidVideo.id) + 'master.m3u8']) {
+      expect((await fetch(url)).status, url).toBe(403);
     }
 
     // Not a free preview: enrolled students, the instructor and admins only.
-    const paid = `${server.url}/media/videos/${paidVideo.id}/${paidVideo.version}/master.m3u8`;
-    const as = (client?: Client) =>
-      fetch(paid, { headers: client?.accessToken ? { authorization: `Bearer ${client.accessToken}` } : {} });
-    expect((await as()).status).toBe(401);
-    expect((await as(student)).status).toBe(403);
-    expect((await as(otherInstructor)).status).toBe(403);
-    expect((await as(instructor)).status).toBe(200);
-    expect((await as(admin)).status).toBe(200);
+    const paidGrant = (client: ApiClient) => grantOf(client, course.paidLessonId);
+    const hlsUrlOf = async (res: Response) => (await json<{ hlsUrl: string }>(res)).hlsUrl;
+    expect((await paidGrant(anonymous())).status).toBe(401);
+    expect((await paidGrant(student)).status).toBe(403);
+    expect((await paidGrant(otherInstructor)).status).toBe(403);
+    expect((await paidGrant(admin)).status).toBe(200);
+    const paid = await hlsUrlOf(await paidGrant(instructor));
+    expect((await fetch(paid)).status).toBe(200);
     const learner = await signedInAs(server, 'student', ip());
     expect((await learner.call('POST', `/courses/${course.id}/enroll`)).status).toBe(201);
-    expect((await as(learner)).status).toBe(200);
-    const lesson = await json<{ video: { masterUrl: string } }>(
-      await learner.call('GET', `/lessons/${course.paidLessonId}`),
-    );
-    expect(`${server.url}${lesson.video.masterUrl}`).toBe(paid);
+    expect((await fetch(await hlsUrlOf(await paidGrant(learner)))).status).toBe(200);
 
-    // A video no published course shows is not there for anyone but its owner.
+    // A video no published course shows: only its owner's studio hands out URLs for it.
     const unused = await insertReadyVideo(db, instructor.userId);
     await storage.putObject('videos-processed', `${unused.id}/${unused.version}/master.m3u8`, files['master.m3u8']!);
-    const unusedUrl = `${server.url}/media/videos/${unused.id}/${unused.version}/master.m3u8`;
-    expect((await fetch(unusedUrl, { headers: { authorization: `Bearer ${learner.accessToken}` } })).status).toBe(404);
-    expect((await fetch(unusedUrl, { headers: { authorization: `Bearer ${instructor.accessToken}` } })).status).toBe(
-      200,
+    const unusedView = await json<StudioVideo>(await instructor.call('GET', `/studio/videos/${unused.id}`));
+    expect((await fetch(unusedView.masterUrl!)).status).toBe(200);
+    expect((await fetch(paid.replace(paidVideo.id, unused.id).replace(paidVideo.version, unused.version))).status).toBe(
+      403,
     );
 
     // A published course shows it: it stays until replaced there; deleting it then removes the files.
@@ -432,7 +429,7 @@ describe.each(serverBackends())('video uploads [%s]', (_name, setup) => {
     expect(await storage.headObject('videos-processed', `${paidVideo.id}/${paidVideo.version}/master.m3u8`)).toBe(
       undefined,
     );
-    expect((await as(instructor)).status).toBe(404);
+    expect((await fetch(paid)).status).toBe(404);
   });
 });
 

@@ -67,17 +67,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const isHttps = config.http.publicUrl.startsWith('https:');
+  // Signed media may come from an edge (nginx, CloudFront) on another origin: the player fetches
+  // playlists and segments (connect), plays them (media) and shows posters and storyboards (img).
+  const mediaOrigin = new URL(config.playback.mediaBaseUrl).origin;
+  const mediaSources = mediaOrigin === new URL(config.http.publicUrl).origin ? [] : [mediaOrigin];
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
+        // The hash is that of the empty string: media-chrome's shadow roots keep empty <style>
+        // elements whose CSS the player moves into constructable sheets (web/src/videos/player/shadow-styles.ts).
+        styleSrc: ["'self'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        imgSrc: ["'self'", 'data:', 'blob:', ...mediaSources],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", ...mediaSources],
+        mediaSrc: ["'self'", 'blob:', ...mediaSources],
         workerSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],
         frameAncestors: ["'none'"],

@@ -7,7 +7,10 @@ import type { JobDeclaration, JobRegistration, QueuePort } from '../platform/que
 import type { StoragePort } from '../platform/storage/port.js';
 import { analyticsJobHandlers, analyticsJobs } from './analytics/jobs.js';
 import { authJobHandlers, authJobs } from './auth/jobs.js';
+import { certificateJobHandlers, certificateJobs } from './certificates/jobs.js';
 import { notificationJobHandlers, notificationJobs } from './notifications/jobs.js';
+import { progressJobHandlers, progressJobs } from './progress/jobs.js';
+import type { CourseCompletionListener } from './progress/ports.js';
 import { systemJobHandlers, systemJobs } from './system/jobs.js';
 import type { PipelineLogger } from './videos/pipeline.js';
 import { videoJobHandlers, videoJobs } from './videos/jobs.js';
@@ -19,6 +22,8 @@ export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [
   ...authJobs,
   ...analyticsJobs,
   ...videoJobs,
+  ...certificateJobs,
+  ...progressJobs,
 ];
 
 export interface JobDependencies {
@@ -33,6 +38,8 @@ export interface JobDependencies {
   /** Links in mails point here. */
   publicUrl: string;
   logger: PipelineLogger;
+  /** Told when the progress flush completes a course (the certificates module); none = only recorded. */
+  courseCompletions?: CourseCompletionListener;
 }
 
 /** Each module hands over its handlers, each given only the ports it uses. */
@@ -50,6 +57,14 @@ export function buildJobRegistrations(deps: JobDependencies): JobRegistration[] 
       cdn: deps.cdn,
       video: deps.video,
       publicUrl: deps.publicUrl,
+      logger: deps.logger,
+    }),
+    ...certificateJobHandlers({ db: deps.db, queue: deps.queue, storage: deps.storage, publicUrl: deps.publicUrl }),
+    ...progressJobHandlers({
+      db: deps.db,
+      cache: deps.cache,
+      publicUrl: deps.publicUrl,
+      courseCompletions: deps.courseCompletions,
       logger: deps.logger,
     }),
   ];

@@ -32,6 +32,8 @@ export interface Fixtures {
   draftCourse: CourseFixture;
   /** The review `enrolledStudent` wrote of `course`. */
   reviewId: string;
+  /** An issued certificate of `enrolledStudent` for `course`. */
+  certificateCode: string;
   /** Another review of `course` (by a student outside the matrix), for the moderation rows. */
   moderatedReviewId: string;
   /** A new published free course owned by `instructor`, for rows that enroll or change a course. */
@@ -51,6 +53,8 @@ export interface Fixtures {
    * bytes are already PUT to storage, and `etag` is what the PUT answered.
    */
   newVideoUpload(opts?: { partStored?: boolean }): Promise<{ id: string; size: number; etag: string | undefined }>;
+  /** A new caption of `videoId` (a fresh language each time), for rows that delete one. */
+  newCaption(): Promise<{ videoId: string; captionId: string }>;
 }
 
 export interface CourseFixture {

@@ -23,9 +23,18 @@ export interface StudioVideo {
   width: number | null;
   height: number | null;
   renditions: { name: string; width: number; height: number; bandwidth: number }[];
+  /** Absolute playback URLs signed for the owner (see playback/token.ts); null until ready. */
   posterUrl: string | null;
   masterUrl: string | null;
+  storyboardUrl: string | null;
   readyAt: string | null;
+}
+
+/** The published version a signed media URL points into: `…/videos/<id>/<version>/<file>`. */
+export function versionOf(mediaUrl: string): string {
+  const match = /\/videos\/[0-9a-f-]{36}\/([^/]+)\//.exec(new URL(mediaUrl).pathname);
+  if (!match?.[1]) throw new Error(`not a signed media URL: ${mediaUrl}`);
+  return match[1];
 }
 
 async function ok<T>(res: Response, what: string, status = 200): Promise<T> {
@@ -92,11 +101,12 @@ export async function watchUntilSettled(
   return { final, seen };
 }
 
-/** Fetches a media file as the given client (the player sends the bearer token). */
-export function fetchMedia(client: ApiClient, mediaPath: string): Promise<Response> {
-  return fetch(`${client.baseUrl}${mediaPath}`, {
-    headers: client.accessToken ? { authorization: `Bearer ${client.accessToken}` } : {},
-  });
+/**
+ * Fetches a media file the way a player does: the signature in the URL is the authorisation, so no
+ * bearer token is sent. A relative URL is taken on the client's server.
+ */
+export function fetchMedia(client: ApiClient, mediaUrl: string): Promise<Response> {
+  return fetch(new URL(mediaUrl, client.baseUrl));
 }
 
 /**

@@ -58,6 +58,9 @@ const RULES = {
   'admin.courses.read': adminOnly,
   // A video in the studio (upload, status, delete, playing it back): its uploader and admins.
   'video.manage': ownerOrAdmin,
+  // Any user may list their own certificates; a certificate's PDF is its student's (and admins').
+  'certificate.read': anyUser,
+  'certificate.download': ownerOrAdmin,
 } satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;

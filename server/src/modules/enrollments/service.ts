@@ -21,6 +21,11 @@ function toEnrollmentView(row: EnrollmentRow): EnrollmentView {
   };
 }
 
+/** Told when a student loses a course (a refund, an admin's decision): playback ends their sessions. */
+export interface EnrollmentRevocationListener {
+  enrollmentRevoked(userId: string, courseId: string): Promise<void>;
+}
+
 const courseNotFound = () => new AppError(404, 'course_not_found', 'No such course.');
 const alreadyEnrolled = () => new AppError(409, 'already_enrolled', 'You are already enrolled in this course.');
 
@@ -34,6 +39,7 @@ export class EnrollmentService {
     private readonly catalog: CatalogInvalidator,
     /** Cards are the catalog's (toCourseCard); their cover URLs start here. */
     private readonly options: { mediaBaseUrl: string },
+    private readonly revocationListeners: readonly EnrollmentRevocationListener[] = [],
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -64,7 +70,10 @@ export class EnrollmentService {
     const revoked = await this.enrollments.transaction((tx) =>
       this.enrollments.revoke(tx, { userId, courseId, reason, at: this.now() }),
     );
-    if (revoked) await this.catalog.courseChanged(courseId);
+    if (revoked) {
+      await this.catalog.courseChanged(courseId);
+      for (const listener of this.revocationListeners) await listener.enrollmentRevoked(userId, courseId);
+    }
     return revoked;
   }
 

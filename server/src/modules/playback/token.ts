@@ -9,7 +9,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *
  *     /media/p/<exp>.<uid>.<sig>/videos/<videoId>/<version>/720p/seg_00001.ts
  *
- * - `exp`: expiry, Unix seconds (1–12 digits);
+ * - `exp`: expiry, Unix seconds (1–12 digits, no leading zero: one claim has one spelling, which the
+ *   edge verifiers sign as written);
  * - `uid`: who it was granted to (a user id, or `anonymous` for a public free preview), 1–64 of
  *   `[A-Za-z0-9-]`;
  * - `sig`: base64url without padding of HMAC-SHA256(key, `<prefix>\n<exp>\n<uid>`), where prefix is
@@ -28,7 +29,7 @@ export const PLAYBACK_PATH_PREFIX = '/media/p/';
  * start with a dot, so no `..`, empty or encoded segment can step outside the signed prefix.
  */
 const SIGNED_PATH =
-  /^\/media\/p\/([0-9]{1,12})\.([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{43})(\/videos\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/((?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\/){0,3}[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}))$/;
+  /^\/media\/p\/([1-9][0-9]{0,11})\.([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{43})(\/videos\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/((?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\/){0,3}[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}))$/;
 const UID = /^[A-Za-z0-9-]{1,64}$/;
 const VIDEO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -55,7 +56,9 @@ export function videoPathPrefix(videoId: string): string {
 }
 
 function signature(key: string, videoId: string, expiresAt: number, uid: string): string {
-  return createHmac('sha256', key).update(`${videoPathPrefix(videoId)}\n${expiresAt}\n${uid}`).digest('base64url');
+  return createHmac('sha256', key)
+    .update(`${videoPathPrefix(videoId)}\n${expiresAt}\n${uid}`)
+    .digest('base64url');
 }
 
 /** The path segment after `/media/p/`: `<exp>.<uid>.<sig>`. */
@@ -97,4 +100,16 @@ export function verifyPlaybackPath(key: string, path: string, nowSeconds: number
   }
   if (nowSeconds >= expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, claims: { videoId, expiresAt, uid }, objectPath, rest };
+}
+
+/**
+ * The key every signer and checker of this deployment uses: PLAYBACK_SIGNING_KEY, which production
+ * shares with the edge; else one derived from the app secret, so an embedded install signs and
+ * checks its own URLs with nothing configured.
+ */
+export function playbackSigningKey(
+  config: { playback: { signingKey: string | undefined } },
+  appSecret: string,
+): string {
+  return config.playback.signingKey ?? createHmac('sha256', appSecret).update('playback').digest('hex');
 }

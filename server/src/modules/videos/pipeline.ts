@@ -82,9 +82,13 @@ export function newVersionId(): string {
   return `v${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 }
 
-/** The paths a publish changes, for the CDN: everything of the video under the media route. */
+/**
+ * The paths a publish changes, for the CDN: everything of the video as CloudFront caches it, under
+ * the URI its playback function rewrites a signed path to, the object's key `<videoId>/<rest>`
+ * (docs/design/playback.md). New versions have new paths anyway; this clears a replaced one.
+ */
 export function mediaPathsOf(videoId: string): string[] {
-  return [`/media/videos/${videoId}/*`];
+  return [`/${videoId}/*`];
 }
 
 /**

@@ -2,26 +2,16 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoragePort } from '../../platform/storage/port.js';
+import { mediaTypeOf } from './media-types.js';
 
 const BUCKET = 'videos-processed';
 /** Enough to hide per-request latency to S3 without flooding a small machine's sockets. */
 const UPLOAD_CONCURRENCY = 4;
 const DELETE_CONCURRENCY = 8;
 
-/** The media route sends these too; the CDN and S3 keep what the upload said. */
-const CONTENT_TYPES: Record<string, string> = {
-  '.m3u8': 'application/vnd.apple.mpegurl',
-  '.ts': 'video/mp2t',
-  '.m4s': 'video/iso.segment',
-  '.mp4': 'video/mp4',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.vtt': 'text/vtt',
-};
-
+/** What storage (and so the CDN) keeps with each object; the playback media route sends the same. */
 export function contentTypeOf(file: string): string {
-  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  return mediaTypeOf(file) ?? 'application/octet-stream';
 }
 
 /** Output prefixes are `<videoId>/<version>/`: one per transcode run, never rewritten. */

@@ -30,8 +30,15 @@ export const studioVideoSchema = z
         bandwidth: z.number().int().describe('Peak bits per second'),
       }),
     ),
-    posterUrl: z.string().nullable().describe('JPEG poster under the media route; null until ready'),
-    masterUrl: z.string().nullable().describe('HLS master playlist under the media route; null until ready'),
+    posterUrl: z
+      .string()
+      .nullable()
+      .describe('JPEG poster, a playback URL signed for the owner (expires like a grant); null until ready'),
+    masterUrl: z
+      .string()
+      .nullable()
+      .describe('HLS master playlist, a playback URL signed for the owner (expires like a grant); null until ready'),
+    storyboardUrl: z.string().nullable().describe('WebVTT index of the storyboard sprite, signed like masterUrl'),
     createdAt: z.string().datetime(),
     readyAt: z.string().datetime().nullable(),
   })
@@ -103,14 +110,15 @@ export const videoListQuery = {
   status: videoStatusSchema.exclude(['aborted']).optional().describe('Only videos in this state'),
 };
 
-/** A lesson's video as a student's player sees it. */
+/**
+ * A lesson's video as its content shows it. The media URLs come from a playback grant
+ * (POST /lessons/:lessonId/playback), not from here.
+ */
 export const lessonVideoSchema = z
   .object({
     id: z.string().uuid(),
     status: videoStatusSchema,
-    masterUrl: z.string().nullable().describe('HLS master playlist; only when ready'),
-    posterUrl: z.string().nullable(),
-    storyboardUrl: z.string().nullable().describe('WebVTT index of the storyboard sprite'),
+    playable: z.boolean().describe('A version is published: a playback grant will succeed for whoever may watch'),
     durationSeconds: z.number().nullable(),
   })
   .meta({ id: 'LessonVideo' });

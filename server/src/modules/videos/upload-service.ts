@@ -7,7 +7,7 @@ import { expectedPartBytes, PART_URL_SECONDS, planParts, RAW_BUCKET, rawKeyOf, t
 import type { TranscodeScheduler } from './ports.js';
 import type { VideoRepository, VideoRow } from './repository.js';
 import type { RecordPartInput, UploadInput } from './schemas.js';
-import { toStudioVideo, type StudioVideo, type UploadState } from './views.js';
+import { toStudioVideo, type MediaUrlSigner, type StudioVideo, type UploadState } from './views.js';
 
 export interface UploadLog {
   warn(details: object, message: string): void;
@@ -33,6 +33,8 @@ export class VideoUploadService {
     private readonly storage: StoragePort,
     private readonly scheduler: TranscodeScheduler,
     private readonly limits: VideoLimits,
+    /** Signs the preview URLs of a video that is already ready (a completion answered again). */
+    private readonly signer: MediaUrlSigner,
     private readonly log?: UploadLog,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -88,7 +90,11 @@ export class VideoUploadService {
         return { resumed: false, row };
       });
       const parts = outcome.resumed ? await this.storedParts(openUpload(outcome.row)) : [];
-      return { resumed: outcome.resumed, video: toStudioVideo(outcome.row), upload: uploadState(outcome.row, parts) };
+      return {
+        resumed: outcome.resumed,
+        video: toStudioVideo(outcome.row, this.signer),
+        upload: uploadState(outcome.row, parts),
+      };
     } catch (error) {
       // The row was never written: the multipart upload it would have owned must not linger.
       if (createdUploadId) await this.abortQuietly(rawKey, createdUploadId);
@@ -191,11 +197,11 @@ export class VideoUploadService {
   private async completeOwned(row: VideoRow): Promise<StudioVideo> {
     if (row.status === 'uploaded') {
       await this.scheduler.scheduleTranscode(row.id);
-      return toStudioVideo(row);
+      return toStudioVideo(row, this.signer);
     }
     if (row.status !== 'uploading') {
       if (row.status === 'aborted') throw uploadNotOpen(row.status);
-      return toStudioVideo(row);
+      return toStudioVideo(row, this.signer);
     }
     const open = openUpload(row);
     const parts = (await this.storedParts(open)).filter((p) => p.partNumber <= open.partCount);
@@ -244,7 +250,7 @@ export class VideoUploadService {
     });
     if (!uploaded) return this.completedElsewhere(open.id);
     await this.scheduler.scheduleTranscode(uploaded.id);
-    return toStudioVideo(uploaded);
+    return toStudioVideo(uploaded, this.signer);
   }
 
   /** Another instance finished (or aborted) the upload between our read and our write. */
@@ -255,7 +261,7 @@ export class VideoUploadService {
       throw new AppError(409, 'upload_completing', 'The upload is being completed; try again in a moment.');
     }
     if (current.status === 'aborted') throw uploadNotOpen(current.status);
-    return toStudioVideo(current);
+    return toStudioVideo(current, this.signer);
   }
 
   private assertWithinLimits(usage: { videos: number; openUploads: number; bytes: number }, size: number): void {

@@ -1,12 +1,10 @@
-import type { Readable } from 'node:stream';
 import type { StoragePort } from '../../platform/storage/port.js';
 import { can, type Actor } from '../access/permissions.js';
 import { AppError } from '../app-error.js';
-import type { CourseAccessChecker } from '../enrollments/access.js';
 import { PROCESSED_BUCKET, RAW_BUCKET } from './limits.js';
 import type { VideoRepository, VideoRow, VideoStatus } from './repository.js';
 import { videoNotFound } from './upload-service.js';
-import { toLessonVideo, toStudioVideo, type LessonVideo, type StudioVideo } from './views.js';
+import { toLessonVideo, toStudioVideo, type LessonVideo, type MediaUrlSigner, type StudioVideo } from './views.js';
 
 export interface VideoLog {
   warn(details: object, message: string): void;
@@ -37,50 +35,23 @@ export interface LessonVideoLookup {
   lessonVideo(videoId: string): Promise<LessonVideo | null>;
 }
 
-export interface MediaFile {
-  contentType: string;
-  cacheControl: string;
-  size: number;
-  etag: string;
-  lastModified: Date;
-  /** Undefined for a HEAD request. */
-  body: Readable | undefined;
-}
-
-/** Playlists change meaning when a version is replaced; everything else under a version never changes. */
-const PLAYLIST_CACHE = 'private, no-cache';
-const IMMUTABLE_CACHE = 'private, max-age=31536000, immutable';
-const MEDIA_TYPES: Record<string, { type: string; cache: string }> = {
-  m3u8: { type: 'application/vnd.apple.mpegurl', cache: PLAYLIST_CACHE },
-  ts: { type: 'video/mp2t', cache: IMMUTABLE_CACHE },
-  m4s: { type: 'video/iso.segment', cache: IMMUTABLE_CACHE },
-  mp4: { type: 'video/mp4', cache: IMMUTABLE_CACHE },
-  jpg: { type: 'image/jpeg', cache: IMMUTABLE_CACHE },
-  webp: { type: 'image/webp', cache: IMMUTABLE_CACHE },
-  vtt: { type: 'text/vtt; charset=utf-8', cache: IMMUTABLE_CACHE },
-};
-/** `master.m3u8`, `720p/index.m3u8`, `720p/seg_00012.ts`: plain names, at most two levels, no `..`. */
-const MEDIA_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
-
-const mediaNotFound = () => new AppError(404, 'not_found', 'No such media file.');
-
-/** The studio's reads and deletion of videos, and who may watch one (the interim media route). */
+/** The studio's reads and deletion of videos, and what a lesson's content says of its video. */
 export class VideoService implements LessonVideoLookup {
   constructor(
     private readonly repository: VideoRepository,
     private readonly storage: StoragePort,
-    private readonly access: CourseAccessChecker,
+    private readonly signer: MediaUrlSigner,
     private readonly log?: VideoLog,
   ) {}
 
   async get(actor: Actor, videoId: string): Promise<StudioVideo> {
-    return toStudioVideo(await this.owned(actor, videoId));
+    return toStudioVideo(await this.owned(actor, videoId), this.signer);
   }
 
   /** The caller's own videos, newest first (admins too list their own here). */
   async mine(actor: Actor, page: number, pageSize: number, status?: VideoStatus): Promise<Page<StudioVideo>> {
     const { items, total } = await this.repository.listOwned(actor.userId, page, pageSize, status);
-    return { items: items.map(toStudioVideo), total, page, pageSize };
+    return { items: items.map((row) => toStudioVideo(row, this.signer)), total, page, pageSize };
   }
 
   /**
@@ -115,57 +86,6 @@ export class VideoService implements LessonVideoLookup {
   async lessonVideo(videoId: string): Promise<LessonVideo | null> {
     const row = await this.repository.byId(videoId);
     return row ? toLessonVideo(row) : null;
-  }
-
-  /**
-   * One file of a video's published version, for whoever may watch it: its owner and admins; anyone
-   * when a published course shows it as a free preview; students enrolled in a course that shows
-   * it (unless an admin took that course down). A version that is not the current one is a 404,
-   * so half-written or replaced output is never served.
-   */
-  async mediaFile(
-    actor: Actor | undefined,
-    request: { videoId: string; version: string; path: string; head: boolean },
-  ): Promise<MediaFile> {
-    const segments = request.path.split('/');
-    const extension = request.path.slice(request.path.lastIndexOf('.') + 1);
-    const media = MEDIA_TYPES[extension];
-    if (!media || segments.length > 2 || !segments.every((s) => MEDIA_SEGMENT.test(s) && !s.includes('..'))) {
-      throw mediaNotFound();
-    }
-    const row = await this.repository.byId(request.videoId);
-    if (!row || row.version === null || row.version !== request.version) throw mediaNotFound();
-    await this.assertMayWatch(actor, row);
-
-    const key = `${row.id}/${row.version}/${request.path}`;
-    const info = await this.storage.headObject(PROCESSED_BUCKET, key);
-    if (!info) throw mediaNotFound();
-    return {
-      contentType: media.type,
-      cacheControl: media.cache,
-      size: info.size,
-      etag: info.etag,
-      lastModified: info.lastModified,
-      body: request.head ? undefined : await this.storage.getObject(PROCESSED_BUCKET, key),
-    };
-  }
-
-  private async assertMayWatch(actor: Actor | undefined, row: VideoRow): Promise<void> {
-    if (can(actor, 'video.manage', { ownerId: row.ownerId })) return;
-    const uses = await this.repository.lessonsUsing(row.id);
-    const open = (use: (typeof uses)[number]) => use.courseStatus === 'published' && !use.takenDown;
-    if (uses.some((use) => use.isFreePreview && open(use))) return;
-    if (actor) {
-      for (const courseId of new Set(uses.map((use) => use.courseId))) {
-        const access = await this.access.accessOf(actor, courseId);
-        const takenDown = uses.some((use) => use.courseId === courseId && use.takenDown);
-        if (access === 'admin' || access === 'owner' || (access === 'enrolled' && !takenDown)) return;
-      }
-    }
-    // As for lesson content: what no public course shows does not exist; otherwise sign in or enroll.
-    if (!uses.some(open)) throw mediaNotFound();
-    if (!actor) throw new AppError(401, 'unauthenticated', 'Sign in to watch this video.');
-    throw new AppError(403, 'not_enrolled', 'Enroll in the course to watch this video.');
   }
 
   /** Best effort, after the row is gone: a leftover object wastes space but is never served. */

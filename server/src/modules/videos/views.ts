@@ -7,11 +7,11 @@ export type LessonVideo = z.infer<typeof lessonVideoSchema>;
 export type UploadState = z.infer<typeof uploadStateSchema>;
 
 /**
- * A file of the published version, on the media route: `/media/videos/<id>/<version>/<file>`.
- * Relative to the site, like the API: the player asks the origin that served it the lesson.
+ * Signs one file of a video for one viewer: an absolute playback URL (playback/token.ts) that
+ * expires with the configured grant lifetime. The studio signs its previews for the video's owner.
  */
-export function videoMediaUrl(videoId: string, version: string, file: string): string {
-  return `/media/videos/${videoId}/${version}/${file}`;
+export interface MediaUrlSigner {
+  sign(videoId: string, uid: string, file: string): string;
 }
 
 /**
@@ -22,8 +22,10 @@ function published(row: VideoRow): string | null {
   return row.version ?? null;
 }
 
-export function toStudioVideo(row: VideoRow): StudioVideo {
+/** The owner's view: its preview URLs are signed for the owner, like a grant without a session. */
+export function toStudioVideo(row: VideoRow, signer: MediaUrlSigner): StudioVideo {
   const version = published(row);
+  const url = (file: string) => (version ? signer.sign(row.id, row.ownerId, `${version}/${file}`) : null);
   return {
     id: row.id,
     status: row.status,
@@ -41,21 +43,23 @@ export function toStudioVideo(row: VideoRow): StudioVideo {
       height: r.height,
       bandwidth: r.bandwidth,
     })),
-    posterUrl: version && row.poster ? videoMediaUrl(row.id, version, row.poster.jpeg) : null,
-    masterUrl: version ? videoMediaUrl(row.id, version, 'master.m3u8') : null,
+    posterUrl: row.poster ? url(row.poster.jpeg) : null,
+    masterUrl: url('master.m3u8'),
+    storyboardUrl: row.storyboard ? url(row.storyboard.vtt) : null,
     createdAt: row.createdAt.toISOString(),
     readyAt: row.readyAt?.toISOString() ?? null,
   };
 }
 
+/**
+ * What a lesson's content says of its video. No media URLs: a student's player asks for a playback
+ * grant (POST /lessons/:id/playback), which checks access, counts the session and signs them.
+ */
 export function toLessonVideo(row: VideoRow): LessonVideo {
-  const version = published(row);
   return {
     id: row.id,
     status: row.status,
-    masterUrl: version ? videoMediaUrl(row.id, version, 'master.m3u8') : null,
-    posterUrl: version && row.poster ? videoMediaUrl(row.id, version, row.poster.jpeg) : null,
-    storyboardUrl: version && row.storyboard ? videoMediaUrl(row.id, version, row.storyboard.vtt) : null,
+    playable: published(row) !== null,
     durationSeconds: row.durationSeconds,
   };
 }

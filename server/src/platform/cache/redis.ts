@@ -104,6 +104,11 @@ export class RedisCache implements CachePort {
 
   async hashSet(key: string, fields: Record<string, string>, ttlSeconds?: number): Promise<void> {
     const full = this.k(key);
+    // HSET alone is atomic; a transaction is only needed to set the TTL with it (hot path: progress).
+    if (ttlSeconds === undefined) {
+      await this.redis.hset(full, fields);
+      return;
+    }
     const tx = this.redis.multi().hset(full, fields);
     if (ttlSeconds !== undefined) tx.pexpire(full, Math.round(ttlSeconds * 1000));
     await tx.exec();

@@ -1,0 +1,215 @@
+import { and, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import type { Db } from '../../platform/db/port.js';
+import { courses, lessons } from '../catalog/schema.js';
+import { users } from '../users/schema.js';
+import { videos } from '../videos/schema.js';
+import { playbackSessions, videoCaptions } from './schema.js';
+
+export type PlaybackSessionRow = typeof playbackSessions.$inferSelect;
+export type PlaybackEndReason = NonNullable<PlaybackSessionRow['endReason']>;
+export type CaptionRow = typeof videoCaptions.$inferSelect;
+
+/** A lesson with what decides who may play it and what there is to play. */
+export interface PlayableLesson {
+  lesson: { id: string; courseId: string; type: 'video' | 'text' | 'attachment'; isFreePreview: boolean };
+  course: { id: string; status: 'draft' | 'published' | 'archived'; takenDownAt: Date | null };
+  video: {
+    id: string;
+    ownerId: string;
+    version: string | null;
+    durationSeconds: number | null;
+    poster: { jpeg: string } | null;
+    storyboard: { vtt: string } | null;
+  } | null;
+}
+
+/** A video as the captions studio needs it. */
+export interface CaptionedVideo {
+  id: string;
+  ownerId: string;
+  status: string;
+  durationSeconds: number | null;
+}
+
+/**
+ * Playback sessions and captions. Everything here runs on the primary: a session just opened or
+ * ended must count on the very next grant.
+ */
+export class PlaybackRepository {
+  constructor(private readonly primary: Db) {}
+
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return this.primary.transaction((tx) => work(tx));
+  }
+
+  async playableLesson(lessonId: string): Promise<PlayableLesson | undefined> {
+    const [row] = await this.primary
+      .select({
+        lesson: {
+          id: lessons.id,
+          courseId: lessons.courseId,
+          type: lessons.type,
+          isFreePreview: lessons.isFreePreview,
+        },
+        course: { id: courses.id, status: courses.status, takenDownAt: courses.takenDownAt },
+        videoId: videos.id,
+        ownerId: videos.ownerId,
+        version: videos.version,
+        durationSeconds: videos.durationSeconds,
+        poster: videos.poster,
+        storyboard: videos.storyboard,
+      })
+      .from(lessons)
+      .innerJoin(courses, eq(courses.id, lessons.courseId))
+      .leftJoin(videos, eq(videos.id, lessons.videoId))
+      .where(eq(lessons.id, lessonId));
+    if (!row) return undefined;
+    const { lesson, course, videoId, ownerId, ...video } = row;
+    return { lesson, course, video: videoId && ownerId ? { id: videoId, ownerId, ...video } : null };
+  }
+
+  /**
+   * Makes one user's grants take turns until the transaction ends. Locking only their open
+   * sessions is not enough: two first grants would both find none to lock and both pass the limit.
+   * `no key update` leaves foreign-key checks of other writers (FOR KEY SHARE) unblocked.
+   */
+  async lockUser(tx: Db, userId: string): Promise<void> {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('no key update');
+  }
+
+  /** The user's sessions still running at `now`, least recently renewed first, locked. */
+  async lockOpenSessions(tx: Db, userId: string, now: Date): Promise<PlaybackSessionRow[]> {
+    return tx
+      .select()
+      .from(playbackSessions)
+      .where(
+        and(eq(playbackSessions.userId, userId), isNull(playbackSessions.endedAt), gt(playbackSessions.expiresAt, now)),
+      )
+      .orderBy(asc(playbackSessions.renewedAt), asc(playbackSessions.startedAt), asc(playbackSessions.id))
+      .for('update');
+  }
+
+  async lockSession(tx: Db, sessionId: string): Promise<PlaybackSessionRow | undefined> {
+    const [row] = await tx.select().from(playbackSessions).where(eq(playbackSessions.id, sessionId)).for('update');
+    return row;
+  }
+
+  async session(sessionId: string): Promise<PlaybackSessionRow | undefined> {
+    const [row] = await this.primary.select().from(playbackSessions).where(eq(playbackSessions.id, sessionId));
+    return row;
+  }
+
+  async insertSession(
+    tx: Db,
+    values: { userId: string; courseId: string; lessonId: string; videoId: string; at: Date; expiresAt: Date },
+  ): Promise<PlaybackSessionRow> {
+    const [row] = await tx
+      .insert(playbackSessions)
+      .values({
+        userId: values.userId,
+        courseId: values.courseId,
+        lessonId: values.lessonId,
+        videoId: values.videoId,
+        startedAt: values.at,
+        renewedAt: values.at,
+        expiresAt: values.expiresAt,
+      })
+      .returning();
+    if (!row) throw new Error('inserting a playback session returned no row');
+    return row;
+  }
+
+  /** A renewal: the session now ends with the new grant, and may follow the lesson's current video. */
+  async renewSession(tx: Db, sessionId: string, values: { videoId: string; at: Date; expiresAt: Date }): Promise<void> {
+    await tx
+      .update(playbackSessions)
+      .set({ videoId: values.videoId, renewedAt: values.at, expiresAt: values.expiresAt })
+      .where(eq(playbackSessions.id, sessionId));
+  }
+
+  /** Ends the given sessions that are still running; returns the ids it ended. */
+  async endSessions(db: Db, ids: string[], reason: PlaybackEndReason, at: Date): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await db
+      .update(playbackSessions)
+      .set({ endedAt: at, endReason: reason })
+      .where(and(inArray(playbackSessions.id, ids), isNull(playbackSessions.endedAt)))
+      .returning({ id: playbackSessions.id });
+    return rows.map((r) => r.id);
+  }
+
+  /** Ends every unended session of the user in the course (their access to it is gone). */
+  async endCourseSessions(userId: string, courseId: string, reason: PlaybackEndReason, at: Date): Promise<string[]> {
+    const rows = await this.primary
+      .update(playbackSessions)
+      .set({ endedAt: at, endReason: reason })
+      .where(
+        and(
+          eq(playbackSessions.userId, userId),
+          eq(playbackSessions.courseId, courseId),
+          isNull(playbackSessions.endedAt),
+        ),
+      )
+      .returning({ id: playbackSessions.id });
+    return rows.map((r) => r.id);
+  }
+
+  // ---- Captions ----
+
+  async captionedVideo(videoId: string): Promise<CaptionedVideo | undefined> {
+    const [row] = await this.primary
+      .select({
+        id: videos.id,
+        ownerId: videos.ownerId,
+        status: videos.status,
+        durationSeconds: videos.durationSeconds,
+      })
+      .from(videos)
+      .where(and(eq(videos.id, videoId), ne(videos.status, 'aborted')));
+    return row;
+  }
+
+  async captionsOf(videoId: string): Promise<CaptionRow[]> {
+    return this.primary
+      .select()
+      .from(videoCaptions)
+      .where(eq(videoCaptions.videoId, videoId))
+      .orderBy(asc(videoCaptions.language));
+  }
+
+  async caption(videoId: string, captionId: string): Promise<CaptionRow | undefined> {
+    const [row] = await this.primary
+      .select()
+      .from(videoCaptions)
+      .where(and(eq(videoCaptions.videoId, videoId), eq(videoCaptions.id, captionId)));
+    return row;
+  }
+
+  /**
+   * Makes the caption the video's one for its language, in one statement: the row of an earlier
+   * upload is replaced (new id, new key). Returns the new row and the key it replaced, if any.
+   */
+  async replaceCaption(
+    values: Omit<typeof videoCaptions.$inferInsert, 'createdAt'>,
+  ): Promise<{ row: CaptionRow; replacedKey: string | undefined }> {
+    return this.transaction(async (tx) => {
+      // Two uploads for one language take turns on the video's row instead of colliding on the unique key.
+      await tx.select({ id: videos.id }).from(videos).where(eq(videos.id, values.videoId)).for('update');
+      const [previous] = await tx
+        .delete(videoCaptions)
+        .where(and(eq(videoCaptions.videoId, values.videoId), eq(videoCaptions.language, values.language)))
+        .returning({ storageKey: videoCaptions.storageKey });
+      const [row] = await tx.insert(videoCaptions).values(values).returning();
+      if (!row) throw new Error('inserting a caption returned no row');
+      return { row, replacedKey: previous?.storageKey };
+    });
+  }
+
+  async deleteCaption(videoId: string, captionId: string): Promise<CaptionRow | undefined> {
+    const [row] = await this.primary
+      .delete(videoCaptions)
+      .where(and(eq(videoCaptions.videoId, videoId), eq(videoCaptions.id, captionId)))
+      .returning();
+    return row;
+  }
+}
