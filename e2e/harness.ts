@@ -43,6 +43,8 @@ export interface LectioInstance {
 export interface StartLectioOptions {
   /** Extra environment for the server; wins over the harness defaults except PORT and LECTIO_DATA_DIR. */
   env?: Record<string, string>;
+  /** How long a first start (migrate, seed) may take; a suite sharing a busy machine may need more. */
+  readyTimeoutMs?: number;
 }
 
 export async function startLectio(options: StartLectioOptions = {}): Promise<LectioInstance> {
@@ -80,7 +82,7 @@ export async function startLectio(options: StartLectioOptions = {}): Promise<Lec
   };
 
   try {
-    await waitUntilReady(url, child, output);
+    await waitUntilReady(url, child, output, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw error;
@@ -135,9 +137,9 @@ function findFreePort(): Promise<number> {
   });
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, output: OutputTail): Promise<void> {
+async function waitUntilReady(url: string, child: ChildProcess, output: OutputTail, timeoutMs: number): Promise<void> {
   const readyUrl = `${url}/health/ready`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
 
   while (Date.now() < deadline) {
@@ -159,7 +161,7 @@ async function waitUntilReady(url: string, child: ChildProcess, output: OutputTa
   }
 
   throw new Error(
-    `Lectio did not answer 200 on ${readyUrl} within ${READY_TIMEOUT_MS / 1000}s ` +
+    `Lectio did not answer 200 on ${readyUrl} within ${timeoutMs / 1000}s ` +
       `(last: ${lastProblem})\n${output.format()}`,
   );
 }

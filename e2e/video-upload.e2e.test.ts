@@ -41,7 +41,6 @@ const UI = {
   failedNotMedia: '실패: 동영상 파일이 아닙니다.',
   processing: /^변환 (대기 중|중 \d+%)$/,
   ready: '준비됨',
-  quality: '화질',
   playerOf: (lesson: string) => `동영상: ${lesson}`,
 } as const;
 
@@ -301,17 +300,20 @@ describe('video upload and playback in Chromium', () => {
         await page.goto(`${lectio.url}/learn/${encodeURIComponent(courseSlug)}/lessons/${lessonId}`, {
           waitUntil: 'networkidle',
         });
-        const lesson = (await (await lessonResponse).json()) as {
-          video: { status: string; masterUrl: string; posterUrl: string };
-        };
-        expect(lesson.video.status).toBe('ready');
-        const player = page.getByLabel(UI.playerOf(lessonTitle), { exact: true });
-        await player.waitFor({ timeout: STEP_TIMEOUT_MS });
-        const quality = page.getByLabel(UI.quality, { exact: true });
-        await quality.waitFor({ timeout: STEP_TIMEOUT_MS });
-        const options = await quality.locator('option').allTextContents();
-        expect(options.slice(1)).toEqual(['720p', '480p', '360p']);
-        expect(await player.getAttribute('poster')).toMatch(/^blob:/);
+        const lesson = (await (await lessonResponse).json()) as { video: { status: string; playable: boolean } };
+        expect(lesson.video).toMatchObject({ status: 'ready', playable: true });
+        // The lecture player (media-chrome on hls.js): a region named after the lesson, a signed
+        // poster, and a quality menu listing every rung.
+        await page.getByRole('region', { name: UI.playerOf(lessonTitle) }).waitFor({ timeout: STEP_TIMEOUT_MS });
+        const player = page.locator('hls-video');
+        await expect.poll(() => player.getAttribute('poster'), { timeout: STEP_TIMEOUT_MS }).toMatch(/\/media\/p\//);
+        await page.locator('media-rendition-menu-button').click();
+        await expect
+          .poll(async () => (await page.getByRole('menuitemradio').allTextContents()).map((t) => t.trim()), {
+            timeout: STEP_TIMEOUT_MS,
+          })
+          .toEqual(expect.arrayContaining(['720p', '480p', '360p']));
+        await page.keyboard.press('Escape');
         const played = await player.evaluate(async (element) => {
           const video = element as HTMLVideoElement;
           video.muted = true;
@@ -326,8 +328,9 @@ describe('video upload and playback in Chromium', () => {
         expect(played.now - played.start).toBeGreaterThanOrEqual(1.5);
         await page.screenshot({ path: await artifactPath('video-lesson-player.png'), fullPage: true });
 
-        // hls.js itself, loaded same-origin (the CSP allows only 'self' scripts), against the same
-        // master playlist: every level is switched to, loads a fragment, and playback goes on.
+        // hls.js itself, loaded same-origin (the CSP allows only 'self' scripts), against a playback
+        // grant's signed master playlist: every level is switched to, loads a fragment, and playback
+        // goes on. The signature in the URLs is the authorisation: no header is sent.
         const hlsUrl = `${lectio.url}/__e2e__/hls.min.js`;
         await page.route(hlsUrl, async (route) =>
           route.fulfill({
@@ -337,8 +340,15 @@ describe('video upload and playback in Chromium', () => {
         );
         await page.addScriptTag({ url: hlsUrl });
         await until(() => (accessToken ? true : undefined), 'an access token');
+        const granted = await fetch(`${lectio.url}/api/v1/lessons/${lessonId}/playback`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect(granted.status).toBe(200);
+        const { hlsUrl: masterUrl } = (await granted.json()) as { hlsUrl: string };
         const switching = await page.evaluate(
-          async ({ masterUrl, token }) => {
+          async ({ masterUrl }) => {
             interface HlsLevel {
               height: number;
             }
@@ -361,9 +371,7 @@ describe('video upload and playback in Chromium', () => {
             video.muted = true;
             video.loop = true;
             document.body.append(video);
-            const hls = new Hls({
-              xhrSetup: (xhr: XMLHttpRequest) => xhr.setRequestHeader('Authorization', `Bearer ${token}`),
-            });
+            const hls = new Hls({});
             const switched: number[] = [];
             const fragments: number[] = [];
             const errors: string[] = [];
@@ -414,7 +422,7 @@ describe('video upload and playback in Chromium', () => {
             video.remove();
             return { supported: true as const, heights, steps, startedAt, played };
           },
-          { masterUrl: lesson.video.masterUrl, token: accessToken },
+          { masterUrl },
         );
         expect(switching.supported).toBe(true);
         if (!switching.supported) return;

@@ -45,6 +45,11 @@ export const router = createBrowserRouter([
           },
           { path: 'instructors/:id', element: <InstructorPage /> },
           {
+            // Public: a certificate's QR code and printed URL lead here.
+            path: 'certificates/:code',
+            lazy: async () => ({ Component: (await import('./certificates/CertificatePage')).CertificatePage }),
+          },
+          {
             // Free-preview lessons open for visitors too; the API says who may read the rest.
             path: 'learn/:slug/lessons/:lessonId',
             lazy: async () => ({ Component: (await import('./catalog/pages/LessonPage')).LessonPage }),
@@ -67,6 +72,12 @@ export const router = createBrowserRouter([
                 lazy: async () => ({ Component: (await import('./videos/StudioVideosPage')).StudioVideosPage }),
               },
               {
+                path: 'studio/courses/:id/analytics',
+                lazy: async () => ({
+                  Component: (await import('./learning/CourseAnalyticsPage')).CourseAnalyticsPage,
+                }),
+              },
+              {
                 // The pipeline's ready/failed mails link here.
                 path: 'studio/videos/:id',
                 lazy: async () => ({ Component: (await import('./videos/StudioVideoPage')).StudioVideoPage }),
@@ -76,6 +87,10 @@ export const router = createBrowserRouter([
           {
             element: <RequireAuth />,
             children: [
+              {
+                path: 'me/learning',
+                lazy: async () => ({ Component: (await import('./learning/MyLearningPage')).MyLearningPage }),
+              },
               {
                 path: 'me/courses',
                 lazy: async () => ({ Component: (await import('./catalog/pages/MyLearningPages')).MyCoursesPage }),

@@ -4193,6 +4193,335 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/lessons/{lessonId}/playback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Signed, expiring media URLs for a lesson’s video, opening or renewing a playback session; beyond the account’s limit the oldest session ends (enrolled student, course owner, admin; anyone for a free preview) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          lessonId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description Renew this session (the previous grant’s sessionId) instead of starting a new one
+             */
+            sessionId?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PlaybackGrant'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{videoId}/captions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A video’s captions, by language (video owner, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          videoId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['VideoCaption'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Upload a WebVTT or SRT caption file (SRT is converted); replaces the language’s earlier one; 422 caption_invalid with details.reason (video owner, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          videoId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description BCP 47 tag: ko, en, pt-BR; a second upload replaces that language */
+            language: string;
+            /** @description Shown in the player’s captions menu, e.g. 한국어, English */
+            label: string;
+            /** @description The file’s text, WebVTT or SRT (converted), at most 1048576 bytes of UTF-8 */
+            content: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['VideoCaption'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/videos/{videoId}/captions/{captionId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a caption; players stop listing it at their next grant (video owner, admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          videoId: string;
+          captionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/courses': {
     parameters: {
       query?: never;
@@ -5570,6 +5899,688 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/certificates/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Verify a certificate by its id: who earned it, for which course, when (anyone) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Certificate'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/certificates/{code}/pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The certificate as a PDF; 409 while it is still being issued (its student, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          code: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description application/pdf */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': unknown;
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/certificates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My certificates, most recently earned first (signed-in user) */
+    get: {
+      parameters: {
+        query?: {
+          page?: number;
+          pageSize?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['Certificate'][];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/lessons/{lessonId}/progress': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Report what the player played since its last report, every 10 s and on pause, seek, end and hide (enrolled student, course instructor, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          lessonId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description The playback session the grant returned
+             */
+            sessionId: string;
+            positionSeconds: number;
+            /** @description [start, end] ranges (seconds) played since the previous report */
+            watched: [number, number][];
+            playbackRate: number;
+            /** @enum {string} */
+            event: 'tick' | 'pause' | 'seek' | 'ended' | 'hidden';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              completed: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/lessons/{lessonId}/progress/opened': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A text or attachment lesson was opened, which completes it (enrolled student, course instructor, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          lessonId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/courses/{courseId}/progress': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My progress in a course, lesson by lesson (enrolled student, course instructor, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          courseId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CourseProgress'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/learning': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What to continue watching, and my courses with their progress (signed-in user) */
+    get: {
+      parameters: {
+        query?: {
+          page?: number;
+          pageSize?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['MyLearning'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/courses/{courseId}/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Students, completions and per-lesson completion rates of my course (course instructor, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          courseId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CourseAnalytics'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/lessons/{lessonId}/retention': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Share of viewers still watching at each point of a lesson video, from their watched ranges (course instructor, admin) */
+    get: {
+      parameters: {
+        query?: {
+          points?: number;
+        };
+        header?: never;
+        path: {
+          lessonId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LessonRetention'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/dev/mailbox': {
     parameters: {
       query?: never;
@@ -5721,40 +6732,20 @@ export interface components {
       expiresIn: number;
       user: components['schemas']['MeInput'];
     };
-    DevMailInput: {
-      /** Format: uuid */
-      id: string;
-      from: string;
-      to: string[];
-      subject: string;
-      text: string;
-      html: string | null;
+    CertificateInput: {
+      code: string;
+      studentName: string;
+      courseTitle: string;
+      courseSlug: string | null;
+      instructorName: string;
       /** Format: date-time */
-      createdAt: string;
-    };
-    ReadinessInput: {
+      completedAt: string;
+      issuedAt: string | null;
       /** @enum {string} */
-      status: 'ok' | 'degraded' | 'down';
-      checks: {
-        [key: string]: {
-          backend: string;
-          /** @enum {string} */
-          status: 'up' | 'down';
-          latencyMs: number;
-          error?: string;
-        };
-      };
-    };
-    AccountSessionInput: {
-      /** Format: uuid */
-      id: string;
-      userAgent: string | null;
-      ip: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      lastUsedAt: string;
-      current: boolean;
+      status: 'pending' | 'issued';
+      /** Format: uri */
+      verifyUrl: string;
+      canDownload: boolean;
     };
     StudioVideoInput: {
       /** Format: uuid */
@@ -5779,10 +6770,12 @@ export interface components {
         /** @description Peak bits per second */
         bandwidth: number;
       }[];
-      /** @description JPEG poster under the media route; null until ready */
+      /** @description JPEG poster, a playback URL signed for the owner (expires like a grant); null until ready */
       posterUrl: string | null;
-      /** @description HLS master playlist under the media route; null until ready */
+      /** @description HLS master playlist, a playback URL signed for the owner (expires like a grant); null until ready */
       masterUrl: string | null;
+      /** @description WebVTT index of the storyboard sprite, signed like masterUrl */
+      storyboardUrl: string | null;
       /** Format: date-time */
       createdAt: string;
       readyAt: string | null;
@@ -5818,11 +6811,8 @@ export interface components {
       id: string;
       /** @enum {string} */
       status: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'aborted';
-      /** @description HLS master playlist; only when ready */
-      masterUrl: string | null;
-      posterUrl: string | null;
-      /** @description WebVTT index of the storyboard sprite */
-      storyboardUrl: string | null;
+      /** @description A version is published: a playback grant will succeed for whoever may watch */
+      playable: boolean;
       durationSeconds: number | null;
     };
     PriceInput: {
@@ -6107,6 +7097,175 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     };
+    CourseProgressInput: {
+      /** Format: uuid */
+      courseId: string;
+      completedLessons: number;
+      totalLessons: number;
+      percent: number;
+      completedAt: string | null;
+      certificate: {
+        code: string;
+        url: string;
+      } | null;
+      lessons: {
+        /** Format: uuid */
+        lessonId: string;
+        completed: boolean;
+        positionSeconds: number;
+        watchedSeconds: number;
+        durationSeconds: number;
+      }[];
+    };
+    MyLearningInput: {
+      continueWatching: {
+        /** Format: uuid */
+        courseId: string;
+        courseSlug: string;
+        courseTitle: string;
+        /** Format: uuid */
+        lessonId: string;
+        lessonTitle: string;
+        positionSeconds: number;
+        durationSeconds: number;
+        /** Format: date-time */
+        updatedAt: string;
+        cover: components['schemas']['CoverImageInput'] | null;
+      }[];
+      courses: {
+        items: {
+          /** Format: uuid */
+          courseId: string;
+          slug: string;
+          title: string;
+          cover: components['schemas']['CoverImageInput'] | null;
+          completedLessons: number;
+          totalLessons: number;
+          percent: number;
+          lastActivityAt: string | null;
+          completedAt: string | null;
+          certificate: {
+            code: string;
+            url: string;
+          } | null;
+        }[];
+        total: number;
+        page: number;
+        pageSize: number;
+      };
+    };
+    CourseAnalyticsInput: {
+      /** @description Actively enrolled students */
+      students: number;
+      completedStudents: number;
+      lessons: {
+        /** Format: uuid */
+        lessonId: string;
+        title: string;
+        /** @enum {string} */
+        type: 'video' | 'text' | 'attachment';
+        durationSeconds: number;
+        viewers: number;
+        completions: number;
+        /** @description completions ÷ students, 0–1 */
+        completionRate: number;
+      }[];
+    };
+    LessonRetentionInput: {
+      /** Format: uuid */
+      lessonId: string;
+      durationSeconds: number;
+      viewers: number;
+      points: {
+        second: number;
+        /** @description Fraction (0–1) of viewers whose watched ranges cover this second */
+        share: number;
+      }[];
+    };
+    DevMailInput: {
+      /** Format: uuid */
+      id: string;
+      from: string;
+      to: string[];
+      subject: string;
+      text: string;
+      html: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    ReadinessInput: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded' | 'down';
+      checks: {
+        [key: string]: {
+          backend: string;
+          /** @enum {string} */
+          status: 'up' | 'down';
+          latencyMs: number;
+          error?: string;
+        };
+      };
+    };
+    AccountSessionInput: {
+      /** Format: uuid */
+      id: string;
+      userAgent: string | null;
+      ip: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastUsedAt: string;
+      current: boolean;
+    };
+    PlaybackGrantInput: {
+      /** @description Send it back to renew, and with progress reports; null for an anonymous free preview */
+      sessionId: string | null;
+      /** Format: uuid */
+      lessonId: string;
+      /** Format: uuid */
+      courseId: string;
+      /** Format: uuid */
+      videoId: string;
+      durationSeconds: number | null;
+      /**
+       * Format: date-time
+       * @description When every URL below stops working
+       */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @description Ask for a renewal (with sessionId) at this time
+       */
+      renewAt: string;
+      /** @description HLS master playlist; its relative URLs carry the signature to every rendition and segment: absolute, signed for this viewer and video */
+      hlsUrl: string;
+      posterUrl: string | null;
+      storyboardUrl: string | null;
+      captions: {
+        /** Format: uuid */
+        id: string;
+        /** @description BCP 47 tag, e.g. ko, en, pt-BR */
+        language: string;
+        label: string;
+        /** @description WebVTT file: absolute, signed for this viewer and video */
+        url: string;
+      }[];
+    };
+    VideoCaptionInput: {
+      /** Format: uuid */
+      id: string;
+      language: string;
+      label: string;
+      /**
+       * @description What was uploaded; it is stored and served as WebVTT
+       * @enum {string}
+       */
+      sourceFormat: 'vtt' | 'srt';
+      sizeBytes: number;
+      cueCount: number;
+      /** Format: date-time */
+      createdAt: string;
+    };
     EnrollmentInput: {
       /** Format: uuid */
       id: string;
@@ -6297,40 +7456,20 @@ export interface components {
       expiresIn: number;
       user: components['schemas']['Me'];
     };
-    DevMail: {
-      /** Format: uuid */
-      id: string;
-      from: string;
-      to: string[];
-      subject: string;
-      text: string;
-      html: string | null;
+    Certificate: {
+      code: string;
+      studentName: string;
+      courseTitle: string;
+      courseSlug: string | null;
+      instructorName: string;
       /** Format: date-time */
-      createdAt: string;
-    };
-    Readiness: {
+      completedAt: string;
+      issuedAt: string | null;
       /** @enum {string} */
-      status: 'ok' | 'degraded' | 'down';
-      checks: {
-        [key: string]: {
-          backend: string;
-          /** @enum {string} */
-          status: 'up' | 'down';
-          latencyMs: number;
-          error?: string;
-        };
-      };
-    };
-    AccountSession: {
-      /** Format: uuid */
-      id: string;
-      userAgent: string | null;
-      ip: string | null;
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      lastUsedAt: string;
-      current: boolean;
+      status: 'pending' | 'issued';
+      /** Format: uri */
+      verifyUrl: string;
+      canDownload: boolean;
     };
     StudioVideo: {
       /** Format: uuid */
@@ -6355,10 +7494,12 @@ export interface components {
         /** @description Peak bits per second */
         bandwidth: number;
       }[];
-      /** @description JPEG poster under the media route; null until ready */
+      /** @description JPEG poster, a playback URL signed for the owner (expires like a grant); null until ready */
       posterUrl: string | null;
-      /** @description HLS master playlist under the media route; null until ready */
+      /** @description HLS master playlist, a playback URL signed for the owner (expires like a grant); null until ready */
       masterUrl: string | null;
+      /** @description WebVTT index of the storyboard sprite, signed like masterUrl */
+      storyboardUrl: string | null;
       /** Format: date-time */
       createdAt: string;
       readyAt: string | null;
@@ -6394,11 +7535,8 @@ export interface components {
       id: string;
       /** @enum {string} */
       status: 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'aborted';
-      /** @description HLS master playlist; only when ready */
-      masterUrl: string | null;
-      posterUrl: string | null;
-      /** @description WebVTT index of the storyboard sprite */
-      storyboardUrl: string | null;
+      /** @description A version is published: a playback grant will succeed for whoever may watch */
+      playable: boolean;
       durationSeconds: number | null;
     };
     Price: {
@@ -6680,6 +7818,175 @@ export interface components {
         at: string;
       } | null;
       publishedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    CourseProgress: {
+      /** Format: uuid */
+      courseId: string;
+      completedLessons: number;
+      totalLessons: number;
+      percent: number;
+      completedAt: string | null;
+      certificate: {
+        code: string;
+        url: string;
+      } | null;
+      lessons: {
+        /** Format: uuid */
+        lessonId: string;
+        completed: boolean;
+        positionSeconds: number;
+        watchedSeconds: number;
+        durationSeconds: number;
+      }[];
+    };
+    MyLearning: {
+      continueWatching: {
+        /** Format: uuid */
+        courseId: string;
+        courseSlug: string;
+        courseTitle: string;
+        /** Format: uuid */
+        lessonId: string;
+        lessonTitle: string;
+        positionSeconds: number;
+        durationSeconds: number;
+        /** Format: date-time */
+        updatedAt: string;
+        cover: components['schemas']['CoverImage'] | null;
+      }[];
+      courses: {
+        items: {
+          /** Format: uuid */
+          courseId: string;
+          slug: string;
+          title: string;
+          cover: components['schemas']['CoverImage'] | null;
+          completedLessons: number;
+          totalLessons: number;
+          percent: number;
+          lastActivityAt: string | null;
+          completedAt: string | null;
+          certificate: {
+            code: string;
+            url: string;
+          } | null;
+        }[];
+        total: number;
+        page: number;
+        pageSize: number;
+      };
+    };
+    CourseAnalytics: {
+      /** @description Actively enrolled students */
+      students: number;
+      completedStudents: number;
+      lessons: {
+        /** Format: uuid */
+        lessonId: string;
+        title: string;
+        /** @enum {string} */
+        type: 'video' | 'text' | 'attachment';
+        durationSeconds: number;
+        viewers: number;
+        completions: number;
+        /** @description completions ÷ students, 0–1 */
+        completionRate: number;
+      }[];
+    };
+    LessonRetention: {
+      /** Format: uuid */
+      lessonId: string;
+      durationSeconds: number;
+      viewers: number;
+      points: {
+        second: number;
+        /** @description Fraction (0–1) of viewers whose watched ranges cover this second */
+        share: number;
+      }[];
+    };
+    DevMail: {
+      /** Format: uuid */
+      id: string;
+      from: string;
+      to: string[];
+      subject: string;
+      text: string;
+      html: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    Readiness: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded' | 'down';
+      checks: {
+        [key: string]: {
+          backend: string;
+          /** @enum {string} */
+          status: 'up' | 'down';
+          latencyMs: number;
+          error?: string;
+        };
+      };
+    };
+    AccountSession: {
+      /** Format: uuid */
+      id: string;
+      userAgent: string | null;
+      ip: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastUsedAt: string;
+      current: boolean;
+    };
+    PlaybackGrant: {
+      /** @description Send it back to renew, and with progress reports; null for an anonymous free preview */
+      sessionId: string | null;
+      /** Format: uuid */
+      lessonId: string;
+      /** Format: uuid */
+      courseId: string;
+      /** Format: uuid */
+      videoId: string;
+      durationSeconds: number | null;
+      /**
+       * Format: date-time
+       * @description When every URL below stops working
+       */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @description Ask for a renewal (with sessionId) at this time
+       */
+      renewAt: string;
+      /** @description HLS master playlist; its relative URLs carry the signature to every rendition and segment: absolute, signed for this viewer and video */
+      hlsUrl: string;
+      posterUrl: string | null;
+      storyboardUrl: string | null;
+      captions: {
+        /** Format: uuid */
+        id: string;
+        /** @description BCP 47 tag, e.g. ko, en, pt-BR */
+        language: string;
+        label: string;
+        /** @description WebVTT file: absolute, signed for this viewer and video */
+        url: string;
+      }[];
+    };
+    VideoCaption: {
+      /** Format: uuid */
+      id: string;
+      language: string;
+      label: string;
+      /**
+       * @description What was uploaded; it is stored and served as WebVTT
+       * @enum {string}
+       */
+      sourceFormat: 'vtt' | 'srt';
+      sizeBytes: number;
+      cueCount: number;
       /** Format: date-time */
       createdAt: string;
     };

@@ -61,7 +61,7 @@ export function Layout() {
               {role && (
                 <li>
                   <NavLink
-                    to="/me/courses"
+                    to="/me/learning"
                     className={({ isActive }) =>
                       isActive ? `${navLinkClass} bg-slate-100 text-slate-900` : navLinkClass
                     }

@@ -95,7 +95,7 @@ export function UserMenu() {
           <p className="truncate px-3 py-2 text-xs text-slate-500">{state.user.email}</p>
           <ul>
             <li>
-              <Link to="/me/courses" className={itemClass}>
+              <Link to="/me/learning" className={itemClass}>
                 {t('userMenu.myLearning')}
               </Link>
             </li>

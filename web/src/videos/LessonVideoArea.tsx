@@ -1,19 +1,19 @@
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { LessonPlayerProps } from './player/LessonPlayer';
 import type { LessonVideo } from './types';
 
-// hls.js is most of the player's weight: text lessons never download it.
-const VideoPlayer = lazy(() => import('./VideoPlayer').then((module) => ({ default: module.VideoPlayer })));
+// The player (media-chrome, hls.js) is most of the page's weight: text lessons never download it.
+const LessonPlayer = lazy(() => import('./player/LessonPlayer').then((module) => ({ default: module.LessonPlayer })));
 
 /** Where a video lesson's video stands for a viewer: playing, or why not. */
-export function LessonVideoArea({ video, title }: { video: LessonVideo | null | undefined; title: string }) {
+export function LessonVideoArea({ video, ...player }: { video: LessonVideo | null | undefined } & LessonPlayerProps) {
   const { t } = useTranslation();
   if (!video) return null;
-  const { masterUrl } = video;
-  if (video.status === 'ready' && masterUrl) {
+  if (video.status === 'ready') {
     return (
       <Suspense fallback={<div className="mt-6 aspect-video w-full rounded-lg bg-black" />}>
-        <VideoPlayer key={masterUrl} video={{ ...video, masterUrl }} title={title} />
+        <LessonPlayer key={player.lessonId} {...player} />
       </Suspense>
     );
   }

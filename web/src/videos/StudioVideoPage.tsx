@@ -11,6 +11,7 @@ import { useDocumentTitle } from '../catalog/useDocumentTitle';
 import { dangerButton, linkClass } from '../components/form';
 import { formatShortDateTime } from '../lib/time';
 import { deleteStudioVideo, fetchStudioVideo, videoKeys } from './api';
+import { CaptionsPanel } from './captions/CaptionsPanel';
 import { failureReason, formatClock } from './format';
 import { formatMbps, formatResolution, isChanging, statusLabel } from './library';
 import type { Page } from '../catalog/types';
@@ -114,15 +115,12 @@ function VideoDetails({ video }: { video: StudioVideo }) {
           </h2>
           <Suspense fallback={<div className="mt-6 aspect-video w-full rounded-lg bg-black" />}>
             <VideoPlayer
-              key={masterUrl}
-              video={{
-                id: video.id,
-                status: video.status,
-                masterUrl,
-                posterUrl: video.posterUrl,
-                storyboardUrl: null,
-                durationSeconds: video.durationSeconds,
-              }}
+              // Keyed by the video, not its URL: every refetch signs the URLs anew (a new token),
+              // which the preview takes per request without starting over.
+              key={video.id}
+              masterUrl={masterUrl}
+              posterUrl={video.posterUrl}
+              storyboardUrl={video.storyboardUrl}
               title={video.originalFilename}
             />
           </Suspense>
@@ -195,6 +193,8 @@ function VideoDetails({ video }: { video: StudioVideo }) {
           </table>
         </section>
       )}
+
+      <CaptionsPanel videoId={video.id} />
 
       <DeleteVideo video={video} />
     </article>

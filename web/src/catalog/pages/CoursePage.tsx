@@ -156,11 +156,7 @@ function CourseView({ course }: { course: CourseDetail }) {
 
 function LessonRow({ slug, lesson, canOpen }: { slug: string; lesson: LessonSummary; canOpen: boolean }) {
   const { t, i18n } = useTranslation();
-  // Text lessons open here; video lessons wait for the player of the video issue.
-  const href =
-    canOpen && lesson.type === 'text'
-      ? `/learn/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(lesson.id)}`
-      : null;
+  const href = canOpen ? `/learn/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(lesson.id)}` : null;
   return (
     <li className="flex flex-wrap items-center gap-x-3 gap-y-1 px-4 py-2.5 text-sm">
       <span className="w-16 text-xs text-slate-500">{t(`catalog.lessonType.${lesson.type}`)}</span>

@@ -18,14 +18,20 @@ function usePageParam(): [number, (page: number) => void] {
 const tabClass = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-3 py-2 text-sm font-medium ${isActive ? 'bg-indigo-50 text-indigo-900' : 'text-slate-600 hover:bg-slate-100'} ${focusRing}`;
 
-function MyLearningFrame({ title, children }: { title: string; children: ReactNode }) {
+/** My learning's heading and tabs (progress, courses, wishlist) around one tab's content. */
+export function MyLearningFrame({ title, children }: { title: string; children: ReactNode }) {
   const { t } = useTranslation();
   useDocumentTitle(title);
   return (
     <section className="mx-auto max-w-6xl px-4 py-10 sm:px-6">
       <h1 className="text-3xl font-bold tracking-tight text-slate-900">{t('catalog.me.title')}</h1>
       <nav aria-label={t('catalog.me.title')} className="mt-4">
-        <ul className="flex gap-2">
+        <ul className="flex flex-wrap gap-2">
+          <li>
+            <NavLink to="/me/learning" className={tabClass}>
+              {t('learning.tab')}
+            </NavLink>
+          </li>
           <li>
             <NavLink to="/me/courses" className={tabClass}>
               {t('catalog.me.courses')}

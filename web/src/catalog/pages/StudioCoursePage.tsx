@@ -74,13 +74,16 @@ function StudioCourseView({ course }: { course: StudioCourse }) {
         <h1 className="text-3xl font-bold tracking-tight text-slate-900">{course.title}</h1>
         <StatusBadge status={course.status} takenDown={Boolean(course.takedown)} />
       </div>
-      {course.status === 'published' && (
-        <p className="mt-1 text-sm">
+      <p className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+        {course.status === 'published' && (
           <Link to={`/courses/${encodeURIComponent(course.slug)}`} className={linkClass}>
             {t('catalog.studio.viewPublic')}
           </Link>
-        </p>
-      )}
+        )}
+        <Link to={`/studio/courses/${encodeURIComponent(course.id)}/analytics`} className={linkClass}>
+          {t('learning.analytics.link')}
+        </Link>
+      </p>
       {course.takedown && (
         <section
           aria-labelledby="takedown-heading"

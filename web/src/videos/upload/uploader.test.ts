@@ -33,6 +33,7 @@ function video(status: StudioVideo['status'] = 'uploading'): StudioVideo {
     renditions: [],
     posterUrl: null,
     masterUrl: null,
+    storyboardUrl: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     readyAt: null,
   };
