@@ -1,22 +1,14 @@
 // Certificates API (docs/design/certificates.md): public verification by code, the holder's PDF.
 import { apiErrorFrom } from '../api/apiError';
+import type { components } from '../api/schema';
 import { session } from '../auth/session';
 import { request } from '../catalog/api';
 
-export interface Certificate {
-  code: string;
-  studentName: string;
-  courseTitle: string;
-  /** The course page, while the course is published. */
-  courseSlug: string | null;
-  instructorName: string;
-  completedAt: string;
-  issuedAt: string | null;
-  status: 'pending' | 'issued';
-  verifyUrl: string;
-  /** The caller is its student or an admin. */
-  canDownload: boolean;
-}
+/**
+ * GET /certificates/:code. `courseSlug` links the course page while the course is published;
+ * `canDownload` is true when the caller is its student or an admin.
+ */
+export type Certificate = components['schemas']['Certificate'];
 
 export const certificateKeys = {
   // The answer depends on who asks (canDownload), so the viewer is part of the key.

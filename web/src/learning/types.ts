@@ -1,71 +1,22 @@
-// Shapes of the progress and learning-analytics API (issue 6 contract, docs: helper brief).
-// Written by hand while the server routes land; once they are in the OpenAPI document these
-// should become aliases of the generated schema like catalog/types.ts.
-import type { CoverImage, LessonType, Page } from '../catalog/types';
+// Shapes of the progress and learning-analytics API (issue 6), taken from the schema generated
+// from the server's OpenAPI document (npm run api:gen), like catalog/types.ts.
+import type { components } from '../api/schema';
 
-export interface ContinueWatchingItem {
-  courseId: string;
-  courseSlug: string;
-  courseTitle: string;
-  lessonId: string;
-  lessonTitle: string;
-  positionSeconds: number;
-  durationSeconds: number;
-  updatedAt: string;
-  cover: CoverImage | null;
-}
+type Schemas = components['schemas'];
 
+export type MyLearning = Schemas['MyLearning'];
+export type ContinueWatchingItem = MyLearning['continueWatching'][number];
+export type CourseProgressItem = MyLearning['courses']['items'][number];
 /** A completed course's certificate; null until the certificate job has issued it. */
-export interface CertificateRef {
-  code: string;
-  url: string;
-}
+export type CertificateRef = NonNullable<CourseProgressItem['certificate']>;
 
-export interface CourseProgressItem {
-  courseId: string;
-  slug: string;
-  title: string;
-  cover: CoverImage | null;
-  completedLessons: number;
-  totalLessons: number;
-  percent: number;
-  lastActivityAt: string | null;
-  completedAt: string | null;
-  certificate: CertificateRef | null;
-}
+export type CourseAnalytics = Schemas['CourseAnalytics'];
+/**
+ * `durationSeconds` is 0 for a lesson without a video; `completionRate` is the fraction 0–1 of the
+ * course's students who completed the lesson.
+ */
+export type LessonAnalytics = CourseAnalytics['lessons'][number];
 
-export interface MyLearning {
-  continueWatching: ContinueWatchingItem[];
-  courses: Page<CourseProgressItem>;
-}
-
-export interface LessonAnalytics {
-  lessonId: string;
-  title: string;
-  type: LessonType;
-  /** 0 for a lesson without a video. */
-  durationSeconds: number;
-  viewers: number;
-  completions: number;
-  /** Fraction 0–1 of the course's students who completed the lesson. */
-  completionRate: number;
-}
-
-export interface CourseAnalytics {
-  students: number;
-  completedStudents: number;
-  lessons: LessonAnalytics[];
-}
-
-export interface RetentionPoint {
-  second: number;
-  /** Fraction 0–1 of viewers whose watched intervals cover this second. */
-  share: number;
-}
-
-export interface LessonRetention {
-  lessonId: string;
-  durationSeconds: number;
-  viewers: number;
-  points: RetentionPoint[];
-}
+export type LessonRetention = Schemas['LessonRetention'];
+/** `share`: fraction 0–1 of viewers whose watched intervals cover this second. */
+export type RetentionPoint = LessonRetention['points'][number];

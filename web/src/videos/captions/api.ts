@@ -1,23 +1,13 @@
 // A video's captions in the studio (issue 6): list, upload (WebVTT or SRT text) and delete.
+import type { components, paths } from '../../api/schema';
 import { request } from '../../catalog/api';
 
-export interface StudioCaption {
-  id: string;
-  /** BCP 47 tag, one caption per language and video. */
-  language: string;
-  label: string;
-  sourceFormat: 'vtt' | 'srt';
-  sizeBytes: number;
-  cueCount: number;
-  createdAt: string;
-}
+type JsonBody<T> = T extends { requestBody?: { content: { 'application/json': infer Body } } } ? Body : never;
 
-export interface CaptionUpload {
-  language: string;
-  label: string;
-  /** The file's text; the server converts SRT to WebVTT. */
-  content: string;
-}
+/** One caption per language (BCP 47 tag) and video. */
+export type StudioCaption = components['schemas']['VideoCaption'];
+/** Body of POST /studio/videos/:id/captions; `content` is the file's text, the server converts SRT to WebVTT. */
+export type CaptionUpload = JsonBody<paths['/api/v1/studio/videos/{videoId}/captions']['post']>;
 
 const segment = encodeURIComponent;
 const captionsPath = (videoId: string) => `/studio/videos/${segment(videoId)}/captions`;

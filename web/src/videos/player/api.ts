@@ -1,63 +1,30 @@
 // The learning API the player speaks (issue 6): playback grants, progress reports and the course
-// progress a lesson page shows. Shapes follow the contract in docs/design (playback, progress).
+// progress a lesson page shows. Shapes are taken from the schema generated from the server's
+// OpenAPI document (npm run api:gen), like catalog/types.ts.
 import { apiErrorFrom } from '../../api/apiError';
+import type { components, paths } from '../../api/schema';
 import { session } from '../../auth/session';
 import { request } from '../../catalog/api';
-import type { WatchedRange } from './watched-intervals';
 
 const segment = encodeURIComponent;
 
-export interface CaptionTrack {
-  id: string;
-  /** BCP 47, e.g. `ko`, `en`. */
-  language: string;
-  label: string;
-  url: string;
-}
+type Schemas = components['schemas'];
+type JsonBody<T> = T extends { requestBody?: { content: { 'application/json': infer Body } } } ? Body : never;
 
-/** POST /lessons/:id/playback: signed, expiring URLs of one lesson's video. */
-export interface PlaybackGrant {
-  /** Null for an anonymous viewer of a free preview (no session, no progress). */
-  sessionId: string | null;
-  lessonId: string;
-  courseId: string;
-  videoId: string;
-  durationSeconds: number | null;
-  expiresAt: string;
-  renewAt: string;
-  hlsUrl: string;
-  posterUrl: string | null;
-  storyboardUrl: string | null;
-  captions: CaptionTrack[];
-}
+/**
+ * POST /lessons/:id/playback: signed, expiring URLs of one lesson's video. `sessionId` is null for
+ * an anonymous viewer of a free preview (no session, no progress).
+ */
+export type PlaybackGrant = Schemas['PlaybackGrant'];
+/** `language` is a BCP 47 tag, e.g. `ko`, `en`. */
+export type CaptionTrack = PlaybackGrant['captions'][number];
 
-export type ProgressEvent = 'tick' | 'pause' | 'seek' | 'ended' | 'hidden';
+/** Body of POST /lessons/:id/progress. */
+export type ProgressReport = JsonBody<paths['/api/v1/lessons/{lessonId}/progress']['post']>;
+export type ProgressEvent = ProgressReport['event'];
 
-export interface ProgressReport {
-  sessionId: string;
-  positionSeconds: number;
-  watched: WatchedRange[];
-  playbackRate: number;
-  event: ProgressEvent;
-}
-
-export interface LessonProgress {
-  lessonId: string;
-  completed: boolean;
-  positionSeconds: number;
-  watchedSeconds: number;
-  durationSeconds: number;
-}
-
-export interface CourseProgress {
-  courseId: string;
-  completedLessons: number;
-  totalLessons: number;
-  percent: number;
-  completedAt: string | null;
-  certificate: { code: string; url: string } | null;
-  lessons: LessonProgress[];
-}
+export type CourseProgress = Schemas['CourseProgress'];
+export type LessonProgress = CourseProgress['lessons'][number];
 
 /** A new grant (no session id) or the renewal of `sessionId`. */
 export const requestPlaybackGrant = (lessonId: string, sessionId?: string | null) =>
