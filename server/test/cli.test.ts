@@ -83,6 +83,7 @@ describe('lectio CLI [embedded]', { timeout: 240_000 }, () => {
       NODE_ENV: 'production',
       APP_SECRET: 's'.repeat(40),
       JWT_SIGNING_KEYS: `k1:${'j'.repeat(40)}`,
+      PLAYBACK_SIGNING_KEY: 'k'.repeat(40),
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr + result.stdout).toMatch(/refusing/i);

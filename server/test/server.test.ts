@@ -150,6 +150,7 @@ describe('Lectio server [production mode]', () => {
       NODE_ENV: 'production',
       APP_SECRET: 'p'.repeat(40),
       JWT_SIGNING_KEYS: `k1:${'j'.repeat(40)}`,
+      PLAYBACK_SIGNING_KEY: 'k'.repeat(40),
       SEED_DEMO_DATA: 'false',
     });
     try {
