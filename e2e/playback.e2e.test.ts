@@ -32,6 +32,10 @@ const UI = {
   player: (title: string) => `Video: ${title}`,
   shortcuts: /^Keyboard shortcuts \(when the player has focus\): Space play\/pause/,
   sidebar: 'Course content',
+  completed: '(completed)',
+  autoplayNext: 'Play the next lesson automatically',
+  next: (title: string) => `Next: ${title}`,
+  cancel: 'Cancel',
 } as const;
 
 const CAPTIONS_EN = ['WEBVTT', '', '00:00:00.000 --> 00:01:16.000', 'Welcome to the lecture', ''].join('\n');
@@ -114,6 +118,18 @@ async function choose(page: Page, button: string, item: string | RegExp) {
   await page.locator(button).click();
   await page.getByRole('menuitemradio', { name: item }).click();
 }
+
+/** Jumps the lesson's video to two seconds before its end and plays it muted, so `ended` comes soon. */
+const playTheLastSeconds = (page: Page) =>
+  page.evaluate(async () => {
+    const media = document.querySelector('hls-video') as HTMLVideoElement | null;
+    if (!media) throw new Error('no player on the page');
+    const seeked = new Promise((resolve) => media.addEventListener('seeked', resolve, { once: true }));
+    media.muted = true;
+    media.currentTime = media.duration - 2;
+    await seeked;
+    await media.play();
+  });
 
 describe('lecture playback in Chromium', () => {
   const setup = useLectioWithBrowser({
@@ -292,4 +308,87 @@ describe('lecture playback in Chromium', () => {
       await tracked.context.close();
     }
   }, 120_000);
+
+  it('when the video ends the next lesson counts down, can be cancelled, then opens and counts as completed', async () => {
+    const lectio = setup.lectio();
+    const student = new ApiClient(lectio.url, '10.66.0.2');
+    expect((await student.login(STUDENT.email, STUDENT.password)).status).toBe(200);
+    const course = (await (await student.call('GET', `/courses/${encodeURIComponent(COURSE_SLUG)}`)).json()) as {
+      id: string;
+      sections: { lessons: { id: string; title: string; type: string }[] }[];
+    };
+    const lessons = course.sections.flatMap((section) => section.lessons);
+    const index = lessons.findIndex((entry) => lessonPath.endsWith(`/lessons/${entry.id}`));
+    const next = lessons[index + 1];
+    if (!next) throw new Error('the video lesson has no next lesson');
+    const nextPath = `/learn/${encodeURIComponent(COURSE_SLUG)}/lessons/${next.id}`;
+    const completedLessons = async () => {
+      const answer = await student.call('GET', `/courses/${course.id}/progress`);
+      expect(answer.status).toBe(200);
+      const progress = (await answer.json()) as { lessons: { lessonId: string; completed: boolean }[] };
+      return progress.lessons.filter((entry) => entry.completed).map((entry) => entry.lessonId);
+    };
+    expect(await completedLessons()).not.toContain(next.id);
+
+    const tracked = await openTrackedPage(setup.browser(), lectio.url, {
+      locale: 'en-US',
+      path: `/login?next=${encodeURIComponent(lessonPath)}`,
+    });
+    const { page } = tracked;
+    const pathname = () => decodeURIComponent(new URL(page.url()).pathname);
+    try {
+      await logIn(page);
+      await page.getByRole('region', { name: UI.player(lessonTitle) }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The sidebar lists every lesson of the course in order, the one being watched marked current.
+      const sidebar = page.getByRole('complementary', { name: UI.sidebar });
+      await sidebar.waitFor({ timeout: STEP_TIMEOUT_MS });
+      const rows = await sidebar.getByRole('listitem').allTextContents();
+      expect(rows).toHaveLength(lessons.length);
+      lessons.forEach((entry, at) => expect(rows[at]).toContain(entry.title));
+      const current = sidebar.locator('[aria-current="page"]');
+      expect(await current.count()).toBe(1);
+      expect(await current.textContent()).toContain(lessonTitle);
+      expect(await page.getByRole('checkbox', { name: UI.autoplayNext }).isChecked()).toBe(true);
+      await waitForState(page, (state) => Number.isFinite(state.currentTime), 'the player');
+
+      // The video ends: "Next: <title>" counts down; cancel keeps the student on this lesson.
+      const countdown = page.getByRole('dialog', { name: UI.next(next.title) });
+      await playTheLastSeconds(page);
+      await countdown.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await countdown.getByRole('button', { name: UI.cancel, exact: true }).click();
+      await countdown.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+      await page.waitForTimeout(6_000);
+      expect(pathname()).toBe(decodeURIComponent(lessonPath));
+      expect(await countdown.count()).toBe(0);
+
+      // Ending again and letting the countdown run out opens the next lesson.
+      await playTheLastSeconds(page);
+      await countdown.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.waitForURL((url) => decodeURIComponent(url.pathname) === decodeURIComponent(nextPath), {
+        timeout: STEP_TIMEOUT_MS,
+      });
+      await page.getByRole('heading', { level: 1, name: next.title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const nextCurrent = sidebar.locator('[aria-current="page"]');
+      await nextCurrent.filter({ hasText: next.title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+      // A text lesson counts as completed once opened: in the progress API and, after a reload, the sidebar.
+      if (next.type === 'text') {
+        const deadline = Date.now() + STEP_TIMEOUT_MS;
+        while (!(await completedLessons()).includes(next.id) && Date.now() < deadline) {
+          await page.waitForTimeout(200);
+        }
+        expect(await completedLessons()).toContain(next.id);
+        await page.reload({ waitUntil: 'networkidle' });
+        await nextCurrent
+          .filter({ hasText: next.title })
+          .filter({ hasText: UI.completed })
+          .waitFor({ timeout: STEP_TIMEOUT_MS });
+      }
+      await page.screenshot({ path: await artifactPath('playback-next-lesson.png') });
+      expect(tracked.foreignRequests).toEqual([]);
+      expect(tracked.pageErrors).toEqual([]);
+    } finally {
+      await tracked.context.close();
+    }
+  }, 90_000);
 });

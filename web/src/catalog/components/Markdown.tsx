@@ -59,7 +59,10 @@ const components: Components = {
     <blockquote className="my-3 border-l-4 border-slate-300 pl-4 text-slate-600">{children}</blockquote>
   ),
   pre: ({ children }) => (
-    <pre className="my-3 overflow-x-auto rounded-md bg-slate-900 p-3 text-sm text-slate-100">{children}</pre>
+    // A code block's <code> would otherwise keep the inline-code chip: light text on a light chip.
+    <pre className="my-3 overflow-x-auto rounded-md bg-slate-900 p-3 text-sm text-slate-100 [&>code]:bg-transparent [&>code]:px-0">
+      {children}
+    </pre>
   ),
   code: ({ children }) => <code className="rounded bg-slate-100 px-1 font-mono text-sm">{children}</code>,
 };
