@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lessons } from '../src/modules/catalog/schema.js';
 import { playbackSessions } from '../src/modules/playback/schema.js';
+import type { PlaybackGrant } from '../src/modules/playback/service.js';
 import { signedMediaPath } from '../src/modules/playback/token.js';
 import type { LocalStorage } from '../src/platform/storage/local.js';
 import { ApiClient, errorCode } from './support/accounts.js';
@@ -16,19 +17,8 @@ import { localStoreOf } from './support/video-pipeline.js';
 const SIGNING_KEY = 'playback-test-key-0123456789abcdef';
 const TTL_SECONDS = 600;
 
-interface Grant {
-  sessionId: string | null;
-  lessonId: string;
-  courseId: string;
-  videoId: string;
-  durationSeconds: number | null;
-  expiresAt: string;
-  renewAt: string;
-  hlsUrl: string;
-  posterUrl: string | null;
-  storyboardUrl: string | null;
-  captions: { id: string; language: string; label: string; url: string }[];
-}
+/** What the API answers, as JSON. */
+type Grant = PlaybackGrant;
 type Client = ApiClient & { userId: string };
 
 const FILES: Record<string, Buffer> = {
