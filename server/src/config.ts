@@ -111,6 +111,22 @@ const envSchema = z.object({
   PLAYBACK_TOKEN_TTL_SECONDS: int(10, 86_400).default(3600),
   PLAYBACK_MAX_SESSIONS: int(1, 100).default(2),
   PLAYBACK_MEDIA_URL: url(['http:', 'https:']).optional(),
+
+  PAYMENTS_BACKEND: z.enum(['auto', 'test', 'stripe', 'none']).default('auto'),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, { message: 'must be a Stripe secret key (sk_… or rk_…)' })
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\S+$/, { message: 'must start with whsec_' })
+    .optional(),
+  /** Only for tests: where the Stripe client sends API calls (a local stand-in); unset = api.stripe.com. */
+  STRIPE_API_BASE: url(['http:', 'https:']).optional(),
+  CHECKOUT_EXPIRES_MINUTES: int(30, 24 * 60).default(60),
+  PAYMENTS_RECONCILE_AFTER_MINUTES: int(1, 24 * 60).default(15),
+  REFUND_WINDOW_DAYS: int(0, 365).default(7),
+  REFUND_MAX_WATCHED_PERCENT: int(0, 100).default(30),
 });
 
 const GIB = 1024 ** 3;
@@ -232,6 +248,24 @@ export interface Config {
     /** Origin that serves `/media/p/…`: the app itself, an nginx edge or a CloudFront distribution. */
     mediaBaseUrl: string;
   };
+  payments: {
+    /**
+     * stripe: Stripe Checkout and webhooks. test: the built-in gateway (a checkout page inside
+     * Lectio that sends Stripe-signed webhooks), the embedded default. none: paid courses cannot be
+     * bought (production without Stripe keys, unless PAYMENTS_BACKEND=test is asked for).
+     */
+    backend: 'stripe' | 'test' | 'none';
+    /** Stripe only. */
+    stripeSecretKey: string | undefined;
+    /** Stripe's endpoint secret; for the test gateway one is derived from the app secret. */
+    stripeWebhookSecret: string | undefined;
+    stripeApiBase: string | undefined;
+    /** A checkout session's life (Stripe allows 30 minutes to 24 hours). */
+    checkoutExpiresMs: number;
+    /** A pending order older than this is settled by asking the gateway. */
+    reconcileAfterMs: number;
+    refund: { windowDays: number; maxWatchedPercent: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -285,6 +319,20 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (isProduction && !e.JWT_SIGNING_KEYS) {
     problems.push({ variable: 'JWT_SIGNING_KEYS', message: 'is required when NODE_ENV=production' });
   }
+  const hasStripe = Boolean(e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET);
+  if (e.PAYMENTS_BACKEND === 'stripe' && !hasStripe) {
+    problems.push({
+      variable: 'PAYMENTS_BACKEND',
+      message: 'stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET',
+    });
+  }
+  if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
+    const missing = e.STRIPE_SECRET_KEY ? 'STRIPE_WEBHOOK_SECRET' : 'STRIPE_SECRET_KEY';
+    problems.push({ variable: missing, message: 'is required with the other Stripe key' });
+  }
+  // A fake gateway taking "payments" in production must be asked for by name (a staging site).
+  const paymentsBackend =
+    e.PAYMENTS_BACKEND !== 'auto' ? e.PAYMENTS_BACKEND : hasStripe ? 'stripe' : isProduction ? 'none' : 'test';
   if (problems.length) throw new ConfigError(problems);
 
   // Embedded mode is a single-user demo on a laptop: keep it off the network unless asked.
@@ -372,6 +420,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       tokenTtlSeconds: e.PLAYBACK_TOKEN_TTL_SECONDS,
       maxSessions: e.PLAYBACK_MAX_SESSIONS,
       mediaBaseUrl: (e.PLAYBACK_MEDIA_URL ?? publicUrl).replace(/\/+$/, ''),
+    },
+    payments: {
+      backend: paymentsBackend,
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      stripeApiBase: e.STRIPE_API_BASE,
+      checkoutExpiresMs: e.CHECKOUT_EXPIRES_MINUTES * 60_000,
+      reconcileAfterMs: e.PAYMENTS_RECONCILE_AFTER_MINUTES * 60_000,
+      refund: { windowDays: e.REFUND_WINDOW_DAYS, maxWatchedPercent: e.REFUND_MAX_WATCHED_PERCENT },
     },
   };
 }

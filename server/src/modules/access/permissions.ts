@@ -61,6 +61,19 @@ const RULES = {
   // Any user may list their own certificates; a certificate's PDF is its student's (and admins').
   'certificate.read': anyUser,
   'certificate.download': ownerOrAdmin,
+  // Any user may buy; the service decides on the course (paid, published, not their own).
+  'order.create': anyUser,
+  // Their own orders and receipts (admins see every order through the admin list).
+  'order.read': ownerOrAdmin,
+  // Asking for a refund of one's own order; the policy decides, an admin approves.
+  'refund.request': ownerOnly,
+  'admin.orders.read': adminOnly,
+  'admin.orders.refund': adminOnly,
+  // Course coupons are their course's instructor's (and admins'); site-wide ones are admins' only.
+  'coupon.create': teacher,
+  'coupon.manage': ownerOrAdmin,
+  // An instructor's own sales; admins may see any instructor's.
+  'revenue.read': teacher,
 } satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;

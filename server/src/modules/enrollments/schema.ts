@@ -1,5 +1,6 @@
 import { index, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { courses } from '../catalog/schema.js';
+import { orders } from '../payments/schema.js';
 import { users } from '../users/schema.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
@@ -20,8 +21,8 @@ export const enrollments = pgTable(
       .notNull()
       .references(() => courses.id, { onDelete: 'restrict' }),
     source: enrollmentSource('source').notNull(),
-    /** The paid order, once commerce exists (no foreign key yet: the orders table comes with it). */
-    orderId: uuid('order_id'),
+    /** The paid order that granted access (source `order`). */
+    orderId: uuid('order_id').references(() => orders.id, { onDelete: 'restrict' }),
     status: enrollmentStatus('status').notNull().default('active'),
     revokedAt: at('revoked_at'),
     revokedReason: text('revoked_reason'),

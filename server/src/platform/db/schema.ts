@@ -13,3 +13,5 @@ export * from '../../modules/videos/schema.js';
 export * from '../../modules/playback/schema.js';
 export * from '../../modules/progress/schema.js';
 export * from '../../modules/certificates/schema.js';
+export * from '../../modules/payments/schema.js';
+export * from '../payments/schema.js';
