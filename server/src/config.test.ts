@@ -109,6 +109,31 @@ describe('loadConfig', () => {
     expect(problemsOf({ PLAYBACK_SIGNING_KEY: 'short' })).toEqual(['PLAYBACK_SIGNING_KEY']);
   });
 
+  it('pays through the test gateway by default, Stripe when both keys are set, and nothing fake in production', () => {
+    expect(loadConfig({}, '/srv').payments.backend).toBe('test');
+    const stripe = { STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+    expect(loadConfig(stripe, '/srv').payments).toMatchObject({
+      backend: 'stripe',
+      stripeSecretKey: 'sk_test_abc123',
+      stripeWebhookSecret: 'whsec_abc',
+      checkoutExpiresMs: 3_600_000,
+      refund: { windowDays: 7, maxWatchedPercent: 30 },
+    });
+    const production = {
+      NODE_ENV: 'production',
+      APP_SECRET: 'x'.repeat(32),
+      PLAYBACK_SIGNING_KEY: 'p'.repeat(32),
+      JWT_SIGNING_KEYS: `k1:${'j'.repeat(32)}`,
+    };
+    expect(loadConfig(production, '/srv').payments.backend).toBe('none');
+    expect(loadConfig({ ...production, PAYMENTS_BACKEND: 'test' }, '/srv').payments.backend).toBe('test');
+    expect(problemsOf({ STRIPE_SECRET_KEY: 'sk_test_abc123' })).toEqual(['STRIPE_WEBHOOK_SECRET']);
+    expect(problemsOf({ PAYMENTS_BACKEND: 'stripe' })).toEqual(['PAYMENTS_BACKEND']);
+    expect(problemsOf({ STRIPE_SECRET_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' })).toEqual([
+      'STRIPE_SECRET_KEY',
+    ]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '' }).http.port).toBe(3000);
   });
