@@ -35,12 +35,27 @@ import { ALL_JOB_DECLARATIONS, buildJobRegistrations } from './modules/jobs.js';
 import { ApplicationRepository } from './modules/instructor-applications/repository.js';
 import { InstructorApplicationService } from './modules/instructor-applications/service.js';
 import { NotificationService } from './modules/notifications/service.js';
+import { paymentsAdminRoutes } from './modules/payments/admin-routes.js';
+import { CouponRepository } from './modules/payments/coupon-repository.js';
+import { CouponService } from './modules/payments/coupon-service.js';
+import { queueOrderFollowUps } from './modules/payments/jobs.js';
+import { OrderLedger } from './modules/payments/ledger.js';
+import { OrderService } from './modules/payments/order-service.js';
+import { RefundRepository } from './modules/payments/refund-repository.js';
+import { refundRequestRoutes } from './modules/payments/refund-routes.js';
+import { RefundService } from './modules/payments/refund-service.js';
+import { OrderRepository } from './modules/payments/repository.js';
+import { RevenueRepository } from './modules/payments/revenue-repository.js';
+import { RevenueService } from './modules/payments/revenue-service.js';
+import { orderRoutes, paymentWebhookRoutes } from './modules/payments/routes.js';
+import { paymentsStudioRoutes } from './modules/payments/studio-routes.js';
+import { WebhookService } from './modules/payments/webhook-service.js';
 import { AccountService } from './modules/users/account-service.js';
 import { UserRepository } from './modules/users/repository.js';
 import { meRoutes } from './modules/users/routes.js';
 import { UserService } from './modules/users/service.js';
 import { CatalogRepository } from './modules/catalog/repository.js';
-import { CatalogCache } from './modules/catalog/invalidation.js';
+import { CatalogCache, type CatalogInvalidator } from './modules/catalog/invalidation.js';
 import { CourseAdminService } from './modules/catalog/admin-service.js';
 import { CourseWriter } from './modules/catalog/course-writer.js';
 import { courseAdminRoutes } from './modules/catalog/routes-admin.js';
@@ -65,7 +80,7 @@ import { StudioService } from './modules/catalog/studio-service.js';
 import { EnrollmentAccessService } from './modules/enrollments/access-service.js';
 import { EnrollmentRepository } from './modules/enrollments/repository.js';
 import { enrollmentRoutes } from './modules/enrollments/routes.js';
-import { EnrollmentService } from './modules/enrollments/service.js';
+import { EnrollmentService, type EnrollmentRevocationListener } from './modules/enrollments/service.js';
 import { ReviewRepository } from './modules/reviews/repository.js';
 import { reviewRoutes } from './modules/reviews/routes.js';
 import { ReviewService } from './modules/reviews/service.js';
@@ -87,6 +102,10 @@ import type { MailPort } from './platform/mail/port.js';
 import { createQueue } from './platform/queue/factory.js';
 import type { QueuePort } from './platform/queue/port.js';
 import { assertEveryJobHasHandler } from './platform/queue/registry.js';
+import { createPaymentGateway } from './platform/payments/factory.js';
+import type { PaymentGatewayPort } from './platform/payments/port.js';
+import { TestGateway } from './platform/payments/test-gateway.js';
+import { testGatewayRoutes } from './platform/payments/test-gateway-http.js';
 import { createStorage } from './platform/storage/factory.js';
 import { LocalStorage } from './platform/storage/local.js';
 import { localStorageRoutes } from './platform/storage/local-http.js';
@@ -104,6 +123,8 @@ export interface Platform {
   mail: MailPort;
   /** Told which media paths changed when a video is published (a no-op without a CDN). */
   cdn: CdnPort;
+  /** The payment gateway (Stripe or the built-in test gateway); undefined when paid courses cannot be bought. */
+  payments: PaymentGatewayPort | undefined;
   /** APP_SECRET, or the one generated into the data directory. */
   appSecret: string;
 }
@@ -145,7 +166,13 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
     });
     const mail = createMail(config.mail, { database, from: config.mailFrom });
     const cdn = createCdn(config.cdn);
-    return { config, log: logger, database, cache, queue, storage, mail, cdn, appSecret };
+    const payments = createPaymentGateway(config.payments, {
+      db: database.primary,
+      publicUrl: config.http.publicUrl,
+      appSecret,
+      logger,
+    });
+    return { config, log: logger, database, cache, queue, storage, mail, cdn, payments, appSecret };
   } catch (error) {
     await database.close();
     throw error;
@@ -159,6 +186,7 @@ export async function closePlatform(platform: Platform): Promise<void> {
     platform.storage.close(),
     platform.mail.close(),
     platform.cdn.close(),
+    platform.payments?.close(),
   ]);
   await platform.database.close();
   for (const r of results) if (r.status === 'rejected') platform.log.warn({ err: r.reason }, 'error while closing');
@@ -225,6 +253,30 @@ export function buildServices(platform: Platform) {
     playback,
   ]);
   const reviews = new ReviewService(new ReviewRepository(database.db, database.primary), courseAccess, catalogCache);
+  // Commerce: every order change goes through the one ledger; a refund ends playback like any revocation.
+  const orderRepository = new OrderRepository(database.primary);
+  const orderLedger = buildOrderLedger(platform, catalogCache, [playback]);
+  const refunds = new RefundService(
+    new RefundRepository(database.primary),
+    orderLedger,
+    platform.payments,
+    notifications,
+    {
+      ...config.payments.refund,
+      publicUrl: config.http.publicUrl,
+    },
+  );
+  const orders = new OrderService(
+    orderRepository,
+    orderLedger,
+    platform.payments,
+    refunds,
+    { publicUrl: config.http.publicUrl, checkoutExpiresMs: config.payments.checkoutExpiresMs },
+    log,
+  );
+  const paymentWebhooks = new WebhookService(platform.payments, orderRepository, orderLedger);
+  const coupons = new CouponService(new CouponRepository(database.primary));
+  const revenue = new RevenueService(new RevenueRepository(database.db));
   const accounts = new AccountService(
     userRepository,
     authRepository,
@@ -300,6 +352,12 @@ export function buildServices(platform: Platform) {
     seo,
     certificates,
     progress,
+    orderLedger,
+    orders,
+    paymentWebhooks,
+    refunds,
+    coupons,
+    revenue,
   };
 }
 export type Services = ReturnType<typeof buildServices>;
@@ -325,12 +383,19 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     searchRoutes(services.search),
     certificateRoutes(services.certificates),
     progressRoutes(services.progress),
+    orderRoutes(services.orders),
+    paymentWebhookRoutes(services.paymentWebhooks),
+    paymentsAdminRoutes(services.refunds),
+    refundRequestRoutes(services.refunds),
+    paymentsStudioRoutes(services.coupons, services.revenue),
   ];
   // Demo-only surfaces never exist in production, whatever the backends.
   if (!config.isProduction && platform.mail.backend === 'outbox') {
     routes.push(devMailboxRoutes(new OutboxReader(platform.database.db)));
   }
   if (platform.storage instanceof LocalStorage) routes.push(localStorageRoutes(platform.storage));
+  // The built-in gateway's hosted checkout page, served by the app itself.
+  if (platform.payments instanceof TestGateway) routes.push(testGatewayRoutes(platform.payments));
   return buildApp({
     config,
     logger: platform.log,
@@ -341,7 +406,38 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
   });
 }
 
+/**
+ * The one entry that changes an order. The API and the worker (reconciliation) each build one from
+ * the same parts, so a refund settled by either ends the student's playback.
+ */
+function buildOrderLedger(
+  platform: Platform,
+  catalog: CatalogInvalidator,
+  revocationListeners: EnrollmentRevocationListener[],
+): OrderLedger {
+  return new OrderLedger(
+    new OrderRepository(platform.database.primary),
+    new EnrollmentRepository(platform.database.primary),
+    catalog,
+    queueOrderFollowUps(platform.queue),
+    revocationListeners,
+    platform.log,
+  );
+}
+
 export function jobRegistrations(platform: Platform) {
+  const { config, database, cache, log } = platform;
+  const catalogRepository = new CatalogRepository(database.db, database.primary);
+  const catalogCache = new CatalogCache(cache, (courseId) => catalogRepository.slugOf(courseId), log);
+  const playbackUrls = new PlaybackUrlSigner(playbackSigningKey(config, platform.appSecret), config.playback);
+  const playback = new PlaybackService(
+    new PlaybackRepository(database.primary),
+    new EnrollmentAccessService(database.primary),
+    playbackUrls,
+    cache,
+    config.playback,
+    log,
+  );
   const registrations = buildJobRegistrations({
     db: platform.database.primary,
     mail: platform.mail,
@@ -359,6 +455,11 @@ export function jobRegistrations(platform: Platform) {
       platform.storage,
       { publicUrl: platform.config.http.publicUrl },
     ),
+    payments: {
+      gateway: platform.payments,
+      ledger: buildOrderLedger(platform, catalogCache, [playback]),
+      reconcileAfterMs: config.payments.reconcileAfterMs,
+    },
   });
   assertEveryJobHasHandler(ALL_JOB_DECLARATIONS, registrations);
   return registrations;

@@ -469,6 +469,76 @@ const ROWS: MatrixRow[] = [
     expect: adminOnly(200),
     request: async (f) => ({ params: { id: (await f.newCourse({ takenDown: true })).id } }),
   },
+
+  // Orders: any signed-in user may buy (the service decides on the course); an order is its
+  // student's (and admins'); to anyone else it does not exist.
+  {
+    operation: 'GET /api/v1/courses/{id}/checkout',
+    expect: { ...signedIn(200), instructor: 409 },
+    request: (f) => ({ params: { id: f.paidCourse.id } }),
+  },
+  {
+    // A new paid course per caller: its instructor already has access (409 own_course).
+    operation: 'POST /api/v1/orders',
+    expect: { ...signedIn(201), instructor: 409 },
+    request: async (f) => ({ body: { courseId: (await f.newCourse({ price: 49_000 })).id } }),
+  },
+  {
+    operation: 'GET /api/v1/orders/{id}',
+    expect: { anonymous: 401, student: 200, enrolledStudent: 404, instructor: 404, otherInstructor: 404, admin: 200 },
+    request: async (f) => ({ params: { id: await f.newOrder() } }),
+  },
+  {
+    operation: 'POST /api/v1/orders/{id}/cancel',
+    expect: { anonymous: 401, student: 200, enrolledStudent: 404, instructor: 404, otherInstructor: 404, admin: 200 },
+    request: async (f) => ({ params: { id: await f.newOrder() } }),
+  },
+  { operation: 'GET /api/v1/me/orders', expect: signedIn(200) },
+  {
+    // The gateway's, authenticated by its signature alone: without one nobody gets through.
+    operation: 'POST /api/v1/payments/webhooks/stripe',
+    expect: everyone(400),
+    request: () => ({ body: { id: 'evt_matrix', object: 'event', type: 'checkout.session.completed' } }),
+  },
+
+  // Refunds: a student asks about their own order (someone else's is not there); admins decide.
+  {
+    operation: 'POST /api/v1/orders/{id}/refund-request',
+    expect: signedIn(404),
+    request: () => ({ params: { id: randomUUID() }, body: { reason: 'Not for me' } }),
+  },
+  { operation: 'GET /api/v1/admin/orders', expect: adminOnly(200), request: () => ({ query: { status: 'paid' } }) },
+  {
+    operation: 'POST /api/v1/admin/orders/{id}/refund',
+    expect: adminOnly(404),
+    request: () => ({ params: { id: randomUUID() }, body: { reason: 'Checking the matrix' } }),
+  },
+  { operation: 'GET /api/v1/admin/refund-requests', expect: adminOnly(200) },
+  {
+    operation: 'POST /api/v1/admin/refund-requests/{id}/approve',
+    expect: adminOnly(404),
+    request: () => ({ params: { id: randomUUID() }, body: {} }),
+  },
+  {
+    operation: 'POST /api/v1/admin/refund-requests/{id}/reject',
+    expect: adminOnly(404),
+    request: () => ({ params: { id: randomUUID() }, body: { note: 'Checking the matrix' } }),
+  },
+  // Coupons and revenue in the studio: teachers; a coupon for a course only by its instructor and admins.
+  { operation: 'GET /api/v1/studio/revenue', expect: teachers(200) },
+  { operation: 'GET /api/v1/studio/coupons', expect: teachers(200) },
+  {
+    operation: 'POST /api/v1/studio/coupons',
+    expect: { ...teachers(201), otherInstructor: 403 },
+    request: (f) => ({
+      body: { code: `MATRIX-${unique()}`, kind: 'percent', percentOff: 10, courseId: f.paidCourse.id },
+    }),
+  },
+  {
+    operation: 'PATCH /api/v1/studio/coupons/{id}',
+    expect: teachers(404),
+    request: () => ({ params: { id: randomUUID() }, body: { active: false } }),
+  },
 ];
 
 const ROLE_OF: Record<Exclude<Actor, 'anonymous'>, 'student' | 'instructor' | 'admin'> = {
@@ -642,6 +712,13 @@ describe('authorization matrix [embedded]', () => {
       mailId,
       course,
       paidCourse: await newCourse({ price: 49_000 }),
+      newOrder: async () => {
+        const { order } = await server.services.orders.create(
+          { userId: userId.student, role: 'student' },
+          { courseId: (await newCourse({ price: 49_000 })).id },
+        );
+        return order.id;
+      },
       draftCourse: await newCourse({ status: 'draft' }),
       reviewId,
       moderatedReviewId,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { courses } from '../src/modules/catalog/schema.js';
 import { EnrollmentRepository } from '../src/modules/enrollments/repository.js';
 import { enrollments, wishlistItems } from '../src/modules/enrollments/schema.js';
+import { orders } from '../src/modules/payments/schema.js';
 import { errorCode } from './support/accounts.js';
 import { FIXTURE_PASSWORD, insertCourse, signedInUser } from './support/course-fixtures.js';
 import { serverBackends } from './support/databases.js';
@@ -118,7 +119,20 @@ describe.each(matrix)('enrollments and wishlist [%s]', (_name, setup) => {
     const paid = await insertCourse(db(), { instructorId: instructor.id, price: 39_000 });
     const { id: studentId, client } = await signedInUser(server, 'student');
     const repository = new EnrollmentRepository(db());
-    const orderId = randomUUID();
+    // The enrollment points at its order (a foreign key): a paid order row, as the ledger writes it.
+    const [order] = await db()
+      .insert(orders)
+      .values({
+        userId: studentId,
+        courseId: paid.id,
+        status: 'paid',
+        listAmount: 39_000,
+        amount: 39_000,
+        currency: 'KRW',
+        paidAt: new Date(),
+      })
+      .returning({ id: orders.id });
+    const orderId = order!.id;
     // What the commerce issue's order flow will do, alongside writing the order in the same transaction.
     const granted = await repository.transaction((tx) =>
       repository.enroll(tx, { userId: studentId, courseId: paid.id, source: 'order', orderId, at: new Date() }),

@@ -9,6 +9,7 @@ import { analyticsJobHandlers, analyticsJobs } from './analytics/jobs.js';
 import { authJobHandlers, authJobs } from './auth/jobs.js';
 import { certificateJobHandlers, certificateJobs } from './certificates/jobs.js';
 import { notificationJobHandlers, notificationJobs } from './notifications/jobs.js';
+import { paymentJobHandlers, paymentJobs, type PaymentJobDependencies } from './payments/jobs.js';
 import { progressJobHandlers, progressJobs } from './progress/jobs.js';
 import type { CourseCompletionListener } from './progress/ports.js';
 import { systemJobHandlers, systemJobs } from './system/jobs.js';
@@ -24,6 +25,7 @@ export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [
   ...videoJobs,
   ...certificateJobs,
   ...progressJobs,
+  ...paymentJobs,
 ];
 
 export interface JobDependencies {
@@ -40,6 +42,8 @@ export interface JobDependencies {
   logger: PipelineLogger;
   /** Told when the progress flush completes a course (the certificates module); none = only recorded. */
   courseCompletions?: CourseCompletionListener;
+  /** The gateway and the order ledger, for receipts and reconciliation; none = those jobs do nothing. */
+  payments?: Pick<PaymentJobDependencies, 'gateway' | 'ledger' | 'reconcileAfterMs'>;
 }
 
 /** Each module hands over its handlers, each given only the ports it uses. */
@@ -65,6 +69,16 @@ export function buildJobRegistrations(deps: JobDependencies): JobRegistration[] 
       cache: deps.cache,
       publicUrl: deps.publicUrl,
       courseCompletions: deps.courseCompletions,
+      logger: deps.logger,
+    }),
+    ...paymentJobHandlers({
+      db: deps.db,
+      mail: deps.mail,
+      queue: deps.queue,
+      publicUrl: deps.publicUrl,
+      gateway: deps.payments?.gateway,
+      ledger: deps.payments?.ledger,
+      reconcileAfterMs: deps.payments?.reconcileAfterMs ?? 15 * 60_000,
       logger: deps.logger,
     }),
   ];

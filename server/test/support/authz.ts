@@ -28,6 +28,8 @@ export interface Fixtures {
   course: CourseFixture;
   /** A published paid course owned by `instructor` (nobody enrolled). */
   paidCourse: CourseFixture;
+  /** A new pending order of `student` for a new paid course of `instructor`. */
+  newOrder(): Promise<string>;
   /** A draft course owned by `instructor`. */
   draftCourse: CourseFixture;
   /** The review `enrolledStudent` wrote of `course`. */

@@ -6581,6 +6581,1395 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/courses/{id}/checkout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What buying a paid course costs, with a coupon if given (signed-in user) */
+    get: {
+      parameters: {
+        query?: {
+          coupon?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CheckoutQuote'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Order a paid course and get the checkout page to pay on; idempotent with Idempotency-Key (signed-in user) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The same key again from the same user answers the same order instead of making another. */
+          'idempotency-key'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            courseId: string;
+            couponCode?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              order: components['schemas']['Order'];
+              checkoutUrl: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              order: components['schemas']['Order'];
+              checkoutUrl: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/orders/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An order with its receipt details and whether a refund may be asked (its student, admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OrderDetail'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/orders/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Give up on an order waiting for payment; its checkout page stops working (its student, admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              order: components['schemas']['Order'];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My orders, newest first, optionally of one status (signed-in user) */
+    get: {
+      parameters: {
+        query?: {
+          page?: number;
+          pageSize?: number;
+          status?: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['Order'][];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/payments/webhooks/stripe': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Stripe (or the test gateway) reports payment events here, signed in Stripe-Signature (the gateway) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          'stripe-signature'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {boolean} */
+              received: true;
+              duplicate: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every order, newest first, by status and by the buyer's email or the course title (admin) */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded';
+          /** @description Part of the buyer's email or of the course title */
+          q?: string;
+          page?: number;
+          pageSize?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['AdminOrder'][];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/orders/{id}/refund': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Refund a paid order in full through the gateway, policy or not; refunded once the gateway confirms (admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              order: components['schemas']['Order'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/refund-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Students' refund requests, open ones by default, newest first (admin) */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'requested' | 'approved' | 'rejected';
+          page?: number;
+          pageSize?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['AdminRefundRequest'][];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/refund-requests/{id}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Approve a refund request: the order is refunded through the gateway, the student told (admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              request: components['schemas']['RefundRequest'];
+              order: components['schemas']['Order'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/refund-requests/{id}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reject a refund request with a note the student receives (admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              request: components['schemas']['RefundRequest'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/orders/{id}/refund-request': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask for a refund of my paid order, within the refund policy (its student) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              request: components['schemas']['RefundRequest'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/revenue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Sales of my courses by course and month (UTC), with totals per currency (teacher) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description First month; default: 11 months before `to` (at most 36 months) */
+          from?: string;
+          /** @description Last month, included; default: the current month */
+          to?: string;
+          /** @description Admins only: another instructor's courses */
+          instructorId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Revenue'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/coupons': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Coupons of my courses, newest first; admins see every coupon, site-wide ones included (teacher) */
+    get: {
+      parameters: {
+        query?: {
+          courseId?: string;
+          page?: number;
+          pageSize?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['Coupon'][];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a coupon for one of my courses; site-wide coupons are for admins only (teacher) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Stored upper-case; students may type it in any case */
+            code: string;
+            /** @enum {string} */
+            kind: 'percent' | 'fixed';
+            /** @description percent coupons: 1–100 */
+            percentOff?: number | null;
+            /** @description fixed coupons: minor units of `currency` */
+            amountOff?: number | null;
+            /** @description fixed coupons: the currency of `amountOff` */
+            currency?: ('KRW' | 'USD') | null;
+            /** @description Null: site-wide (admins only) */
+            courseId: string | null;
+            expiresAt?: string | null;
+            maxUses?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              coupon: components['schemas']['Coupon'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/studio/coupons/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Switch a coupon on or off, change its expiry or its limit (its course instructor, admin) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            active?: boolean;
+            /** @description Null: never expires */
+            expiresAt?: string | null;
+            /** @description Null: unlimited; never below usedCount */
+            maxUses?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              coupon: components['schemas']['Coupon'];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorResponse'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/api/v1/dev/mailbox': {
     parameters: {
       query?: never;
@@ -7205,6 +8594,192 @@ export interface components {
           error?: string;
         };
       };
+    };
+    OrderInput: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded';
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+        slug: string;
+      };
+      /** @description The course price when ordered, in minor units of `currency`. */
+      listAmount: number;
+      discountAmount: number;
+      /** @description What the student pays: listAmount − discountAmount. */
+      amount: number;
+      /** @enum {string} */
+      currency: 'KRW' | 'USD';
+      couponCode: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      paidAt: string | null;
+      failedAt: string | null;
+      failureReason: string | null;
+      expiredAt: string | null;
+      refundRequestedAt: string | null;
+      refundedAt: string | null;
+      refundedAmount: number;
+      /** @description Where to pay; only while the order is pending. */
+      checkoutUrl: string | null;
+      receiptNumber: string;
+    };
+    RefundRequestInput: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      orderId: string;
+      /** @enum {string} */
+      status: 'requested' | 'approved' | 'rejected';
+      reason: string;
+      watchedPercent: number;
+      daysSincePaid: number;
+      /** Format: date-time */
+      createdAt: string;
+      decidedAt: string | null;
+      decisionNote: string | null;
+    };
+    OrderRefundInfoInput: {
+      eligible: boolean;
+      reason: ('not_paid' | 'window_passed' | 'watched_too_much' | 'request_open') | null;
+      watchedPercent: number;
+      windowEndsAt: string | null;
+      request: components['schemas']['RefundRequestInput'] | null;
+    };
+    OrderDetailInput: {
+      order: components['schemas']['OrderInput'];
+      buyer: {
+        displayName: string;
+        email: string;
+      };
+      refund: components['schemas']['OrderRefundInfoInput'];
+    };
+    CheckoutQuoteInput: {
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+        slug: string;
+      };
+      listAmount: number;
+      discountAmount: number;
+      amount: number;
+      /** @enum {string} */
+      currency: 'KRW' | 'USD';
+      coupon: {
+        code: string;
+        /** @enum {string} */
+        kind: 'percent' | 'fixed';
+        percentOff: number | null;
+        amountOff: number | null;
+      } | null;
+      /** @enum {string} */
+      gateway: 'test' | 'stripe';
+    };
+    AdminOrderInput: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded';
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+        slug: string;
+      };
+      /** @description The course price when ordered, in minor units of `currency`. */
+      listAmount: number;
+      discountAmount: number;
+      /** @description What the student pays: listAmount − discountAmount. */
+      amount: number;
+      /** @enum {string} */
+      currency: 'KRW' | 'USD';
+      couponCode: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      paidAt: string | null;
+      failedAt: string | null;
+      failureReason: string | null;
+      expiredAt: string | null;
+      refundRequestedAt: string | null;
+      refundedAt: string | null;
+      refundedAmount: number;
+      /** @description Where to pay; only while the order is pending. */
+      checkoutUrl: string | null;
+      receiptNumber: string;
+      user: {
+        /** Format: uuid */
+        id: string;
+        email: string;
+        displayName: string;
+      };
+    };
+    AdminRefundRequestInput: {
+      request: components['schemas']['RefundRequestInput'];
+      order: components['schemas']['OrderInput'];
+      user: {
+        /** Format: uuid */
+        id: string;
+        email: string;
+        displayName: string;
+      };
+    };
+    CouponInput: {
+      /** Format: uuid */
+      id: string;
+      code: string;
+      /** @enum {string} */
+      kind: 'percent' | 'fixed';
+      percentOff: number | null;
+      /** @description Minor units of `currency`. */
+      amountOff: number | null;
+      currency: ('KRW' | 'USD') | null;
+      /** @description Null: site-wide. */
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+      } | null;
+      expiresAt: string | null;
+      /** @description Null: unlimited. */
+      maxUses: number | null;
+      usedCount: number;
+      active: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    RevenueInput: {
+      items: {
+        /** Format: uuid */
+        courseId: string;
+        courseTitle: string;
+        /** @description YYYY-MM of the payment, UTC */
+        month: string;
+        /** @enum {string} */
+        currency: 'KRW' | 'USD';
+        /** @description Paid orders, refunded ones included */
+        orders: number;
+        /** @description What those orders took, in minor units */
+        gross: number;
+        refunded: number;
+        /** @description gross − refunded */
+        net: number;
+      }[];
+      /** @description One per currency */
+      totals: {
+        /** @enum {string} */
+        currency: 'KRW' | 'USD';
+        /** @description Paid orders, refunded ones included */
+        orders: number;
+        /** @description What those orders took, in minor units */
+        gross: number;
+        refunded: number;
+        /** @description gross − refunded */
+        net: number;
+      }[];
     };
     AccountSessionInput: {
       /** Format: uuid */
@@ -7929,6 +9504,192 @@ export interface components {
           error?: string;
         };
       };
+    };
+    Order: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded';
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+        slug: string;
+      };
+      /** @description The course price when ordered, in minor units of `currency`. */
+      listAmount: number;
+      discountAmount: number;
+      /** @description What the student pays: listAmount − discountAmount. */
+      amount: number;
+      /** @enum {string} */
+      currency: 'KRW' | 'USD';
+      couponCode: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      paidAt: string | null;
+      failedAt: string | null;
+      failureReason: string | null;
+      expiredAt: string | null;
+      refundRequestedAt: string | null;
+      refundedAt: string | null;
+      refundedAmount: number;
+      /** @description Where to pay; only while the order is pending. */
+      checkoutUrl: string | null;
+      receiptNumber: string;
+    };
+    RefundRequest: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      orderId: string;
+      /** @enum {string} */
+      status: 'requested' | 'approved' | 'rejected';
+      reason: string;
+      watchedPercent: number;
+      daysSincePaid: number;
+      /** Format: date-time */
+      createdAt: string;
+      decidedAt: string | null;
+      decisionNote: string | null;
+    };
+    OrderRefundInfo: {
+      eligible: boolean;
+      reason: ('not_paid' | 'window_passed' | 'watched_too_much' | 'request_open') | null;
+      watchedPercent: number;
+      windowEndsAt: string | null;
+      request: components['schemas']['RefundRequest'] | null;
+    };
+    OrderDetail: {
+      order: components['schemas']['Order'];
+      buyer: {
+        displayName: string;
+        email: string;
+      };
+      refund: components['schemas']['OrderRefundInfo'];
+    };
+    CheckoutQuote: {
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+        slug: string;
+      };
+      listAmount: number;
+      discountAmount: number;
+      amount: number;
+      /** @enum {string} */
+      currency: 'KRW' | 'USD';
+      coupon: {
+        code: string;
+        /** @enum {string} */
+        kind: 'percent' | 'fixed';
+        percentOff: number | null;
+        amountOff: number | null;
+      } | null;
+      /** @enum {string} */
+      gateway: 'test' | 'stripe';
+    };
+    AdminOrder: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      status: 'pending' | 'paid' | 'failed' | 'expired' | 'refunded';
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+        slug: string;
+      };
+      /** @description The course price when ordered, in minor units of `currency`. */
+      listAmount: number;
+      discountAmount: number;
+      /** @description What the student pays: listAmount − discountAmount. */
+      amount: number;
+      /** @enum {string} */
+      currency: 'KRW' | 'USD';
+      couponCode: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      paidAt: string | null;
+      failedAt: string | null;
+      failureReason: string | null;
+      expiredAt: string | null;
+      refundRequestedAt: string | null;
+      refundedAt: string | null;
+      refundedAmount: number;
+      /** @description Where to pay; only while the order is pending. */
+      checkoutUrl: string | null;
+      receiptNumber: string;
+      user: {
+        /** Format: uuid */
+        id: string;
+        email: string;
+        displayName: string;
+      };
+    };
+    AdminRefundRequest: {
+      request: components['schemas']['RefundRequest'];
+      order: components['schemas']['Order'];
+      user: {
+        /** Format: uuid */
+        id: string;
+        email: string;
+        displayName: string;
+      };
+    };
+    Coupon: {
+      /** Format: uuid */
+      id: string;
+      code: string;
+      /** @enum {string} */
+      kind: 'percent' | 'fixed';
+      percentOff: number | null;
+      /** @description Minor units of `currency`. */
+      amountOff: number | null;
+      currency: ('KRW' | 'USD') | null;
+      /** @description Null: site-wide. */
+      course: {
+        /** Format: uuid */
+        id: string;
+        title: string;
+      } | null;
+      expiresAt: string | null;
+      /** @description Null: unlimited. */
+      maxUses: number | null;
+      usedCount: number;
+      active: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    Revenue: {
+      items: {
+        /** Format: uuid */
+        courseId: string;
+        courseTitle: string;
+        /** @description YYYY-MM of the payment, UTC */
+        month: string;
+        /** @enum {string} */
+        currency: 'KRW' | 'USD';
+        /** @description Paid orders, refunded ones included */
+        orders: number;
+        /** @description What those orders took, in minor units */
+        gross: number;
+        refunded: number;
+        /** @description gross − refunded */
+        net: number;
+      }[];
+      /** @description One per currency */
+      totals: {
+        /** @enum {string} */
+        currency: 'KRW' | 'USD';
+        /** @description Paid orders, refunded ones included */
+        orders: number;
+        /** @description What those orders took, in minor units */
+        gross: number;
+        refunded: number;
+        /** @description gross − refunded */
+        net: number;
+      }[];
     };
     AccountSession: {
       /** Format: uuid */
