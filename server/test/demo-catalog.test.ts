@@ -183,4 +183,30 @@ describe('the demo catalog of a fresh embedded start', () => {
     const poster = await fetch(grant.posterUrl!);
     expect(poster.headers.get('content-type')).toMatch(/image\/(jpeg|webp)/);
   }, 240_000);
+
+  it('has a paid course whose video lesson only its buyers play, and a site-wide welcome coupon', async () => {
+    const detail = await getJson<{
+      isFree: boolean;
+      sections: { lessons: { id: string; isFreePreview: boolean; type: string }[] }[];
+    }>(client(), '/courses/modern-web-development-with-react');
+    expect(detail.isFree).toBe(false);
+    const videoLessons = detail.sections.flatMap((s) => s.lessons).filter((l) => l.type === 'video');
+    expect(videoLessons.map((l) => l.isFreePreview)).toEqual([false]);
+    // The same demo lecture as the free course's: one video, one transcode on first start.
+    const videos = rowsOf<{ video_id: string }>(
+      await server.database.primary.execute(sql`select video_id from lessons where type = 'video'`),
+    );
+    expect(videos).toHaveLength(2);
+    expect(new Set(videos.map((v) => v.video_id)).size).toBe(1);
+    // The demo student has not bought it.
+    const student = client(3);
+    expect((await student.login('student@lectio.localhost', 'lectio-student-demo')).status).toBe(200);
+    const refused = await student.call('POST', `/lessons/${videoLessons[0]!.id}/playback`, {});
+    expect(refused.status).toBe(403);
+
+    const rows = rowsOf<{ code: string; kind: string; percent_off: number; course_id: string | null; active: boolean }>(
+      await server.database.primary.execute(sql`select code, kind, percent_off, course_id, active from coupons`),
+    );
+    expect(rows).toEqual([{ code: 'WELCOME10', kind: 'percent', percent_off: 10, course_id: null, active: true }]);
+  }, 240_000);
 });

@@ -82,6 +82,14 @@ export const router = createBrowserRouter([
                 path: 'studio/videos/:id',
                 lazy: async () => ({ Component: (await import('./videos/StudioVideoPage')).StudioVideoPage }),
               },
+              {
+                path: 'studio/revenue',
+                lazy: async () => ({ Component: (await import('./commerce/RevenuePage')).RevenuePage }),
+              },
+              {
+                path: 'studio/coupons',
+                lazy: async () => ({ Component: (await import('./commerce/CouponsPage')).CouponsPage }),
+              },
             ],
           },
           {
@@ -98,6 +106,30 @@ export const router = createBrowserRouter([
               {
                 path: 'me/wishlist',
                 lazy: async () => ({ Component: (await import('./catalog/pages/MyLearningPages')).WishlistPage }),
+              },
+              {
+                path: 'courses/:slug/checkout',
+                lazy: async () => ({ Component: (await import('./commerce/CheckoutPage')).CheckoutPage }),
+              },
+              {
+                // The payment page sends the student back to these two.
+                path: 'checkout/success',
+                lazy: async () => ({
+                  Component: (await import('./commerce/CheckoutResultPages')).CheckoutSuccessPage,
+                }),
+              },
+              {
+                path: 'checkout/cancel',
+                lazy: async () => ({ Component: (await import('./commerce/CheckoutResultPages')).CheckoutCancelPage }),
+              },
+              {
+                path: 'me/orders',
+                lazy: async () => ({ Component: (await import('./commerce/MyOrdersPage')).MyOrdersPage }),
+              },
+              {
+                // The receipt mail links here.
+                path: 'me/orders/:id',
+                lazy: async () => ({ Component: (await import('./commerce/ReceiptPage')).ReceiptPage }),
               },
               {
                 path: 'settings',
@@ -123,6 +155,10 @@ export const router = createBrowserRouter([
               {
                 path: 'admin/reviews',
                 lazy: async () => ({ Component: (await import('./catalog/pages/AdminCatalogPages')).AdminReviewsPage }),
+              },
+              {
+                path: 'admin/orders',
+                lazy: async () => ({ Component: (await import('./commerce/AdminOrdersPage')).AdminOrdersPage }),
               },
               {
                 path: 'admin/instructor-applications',

@@ -104,6 +104,11 @@ export function UserMenu() {
                 {t('userMenu.wishlist')}
               </Link>
             </li>
+            <li>
+              <Link to="/me/orders" className={itemClass}>
+                {t('userMenu.myOrders')}
+              </Link>
+            </li>
             {(state.user.role === 'instructor' || state.user.role === 'admin') && (
               <li>
                 <Link to="/studio" className={itemClass}>
@@ -117,6 +122,20 @@ export function UserMenu() {
                   {t('videos.library.title')}
                 </Link>
               </li>
+            )}
+            {(state.user.role === 'instructor' || state.user.role === 'admin') && (
+              <>
+                <li>
+                  <Link to="/studio/revenue" className={itemClass}>
+                    {t('userMenu.studioRevenue')}
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/studio/coupons" className={itemClass}>
+                    {t('userMenu.studioCoupons')}
+                  </Link>
+                </li>
+              </>
             )}
             <li className="mt-1 border-t border-slate-200 pt-1">
               <Link to="/settings" className={itemClass}>
@@ -148,6 +167,11 @@ export function UserMenu() {
                 <li>
                   <Link to="/admin/reviews" className={itemClass}>
                     {t('userMenu.adminReviews')}
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/admin/orders" className={itemClass}>
+                    {t('userMenu.adminOrders')}
                   </Link>
                 </li>
               </>

@@ -3,6 +3,7 @@ import { count, inArray } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
 import { categories, courseSections, courses, lessons } from '../catalog/schema.js';
 import { enrollments } from '../enrollments/schema.js';
+import { coupons } from '../payments/schema.js';
 import { reviews } from '../reviews/schema.js';
 import type { CourseSearchIndexer } from '../search/indexer.js';
 import { hashPassword } from '../users/passwords.js';
@@ -67,6 +68,10 @@ const DEMO_LEARNERS: {
 
 const INSTRUCTOR_EMAIL = 'instructor@lectio.localhost';
 const STUDENT_EMAIL = 'student@lectio.localhost';
+const ADMIN_EMAIL = 'admin@lectio.localhost';
+
+/** A site-wide coupon (the checkout page's placeholder names it), made by the demo admin. */
+export const DEMO_COUPON = { code: 'WELCOME10', kind: 'percent' as const, percentOff: 10 };
 
 export const DEMO_CATEGORIES: DemoCategory[] = [
   {
@@ -368,8 +373,10 @@ export const DEMO_COURSES: DemoCourse[] = [
             body: '# Thinking in components\n\nSplit the UI.',
           },
           {
+            // Not a free preview: a student plays it after buying the course (the commerce e2e).
             title: 'Props and state',
-            minutes: 18,
+            minutes: 1,
+            video: true,
             body: '# Props and state\n\n```jsx\nconst [n, setN] = useState(0);\n```',
           },
         ],
@@ -539,7 +546,9 @@ export async function seedDemoCatalog(
     const people = await tx
       .select({ id: users.id, email: users.email })
       .from(users)
-      .where(inArray(users.email, [INSTRUCTOR_EMAIL, STUDENT_EMAIL, ...DEMO_LEARNERS.map((l) => l.email)]));
+      .where(
+        inArray(users.email, [INSTRUCTOR_EMAIL, STUDENT_EMAIL, ADMIN_EMAIL, ...DEMO_LEARNERS.map((l) => l.email)]),
+      );
     const byEmail = new Map(people.map((p) => [p.email, p.id]));
     const instructorId = byEmail.get(INSTRUCTOR_EMAIL);
     if (!instructorId) return undefined;
@@ -666,6 +675,9 @@ export async function seedDemoCatalog(
       }
       await indexer.syncCourse(tx, courseId);
     }
+    // Site-wide coupons are an admin's to make; without the demo admin there is none.
+    const adminId = byEmail.get(ADMIN_EMAIL);
+    if (adminId) await tx.insert(coupons).values({ ...DEMO_COUPON, createdBy: adminId, createdAt: now });
     return { instructorId, courses: created };
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
 import type { StoragePort } from '../../platform/storage/port.js';
 import { lessons } from '../catalog/schema.js';
@@ -20,8 +20,9 @@ export interface DemoVideoDependencies {
 
 /**
  * Gives every demo video lesson without a video a generated lecture, stored as an uploaded raw
- * video and handed to the pipeline. Returns the video ids scheduled. Only the seed calls this: a
- * demo lesson stays a "video is being prepared" lesson if ffmpeg is missing.
+ * video and handed to the pipeline. The lessons share one video: one transcode on first start, and
+ * the studio's library lists one demo lecture. Returns the video ids scheduled. Only the seed calls
+ * this: a demo lesson stays a "video is being prepared" lesson if ffmpeg is missing.
  */
 export async function seedDemoVideos(instructorId: string, deps: DemoVideoDependencies): Promise<string[]> {
   const pending = await deps.db
@@ -36,31 +37,35 @@ export async function seedDemoVideos(instructorId: string, deps: DemoVideoDepend
     await generateDemoLecture(file, { ffmpegPath: deps.ffmpegPath });
     const bytes = await readFile(file);
     const { size } = await stat(file);
-    const scheduled: string[] = [];
-    for (const lesson of pending) {
-      const videoId = randomUUID();
-      const rawKey = `${instructorId}/${videoId}/source`;
-      await deps.storage.putObject('videos-raw', rawKey, bytes, { contentType: 'video/mp4' });
-      await deps.db.transaction(async (tx) => {
-        await tx.insert(videos).values({
-          id: videoId,
-          ownerId: instructorId,
-          status: 'uploaded',
-          originalFilename: 'demo-lecture.mp4',
-          contentType: 'video/mp4',
-          sizeBytes: size,
-          fingerprint: `demo:${lesson.id}`,
-          rawKey,
-          partSize: size,
-          partCount: 1,
-          uploadedAt: new Date(),
-        });
-        await tx.update(lessons).set({ videoId }).where(eq(lessons.id, lesson.id));
+    const videoId = randomUUID();
+    const rawKey = `${instructorId}/${videoId}/source`;
+    await deps.storage.putObject('videos-raw', rawKey, bytes, { contentType: 'video/mp4' });
+    await deps.db.transaction(async (tx) => {
+      await tx.insert(videos).values({
+        id: videoId,
+        ownerId: instructorId,
+        status: 'uploaded',
+        originalFilename: 'demo-lecture.mp4',
+        contentType: 'video/mp4',
+        sizeBytes: size,
+        fingerprint: 'demo:lecture',
+        rawKey,
+        partSize: size,
+        partCount: 1,
+        uploadedAt: new Date(),
       });
-      await deps.scheduler.scheduleTranscode(videoId);
-      scheduled.push(videoId);
-    }
-    return scheduled;
+      await tx
+        .update(lessons)
+        .set({ videoId })
+        .where(
+          inArray(
+            lessons.id,
+            pending.map((lesson) => lesson.id),
+          ),
+        );
+    });
+    await deps.scheduler.scheduleTranscode(videoId);
+    return [videoId];
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -208,8 +208,10 @@ function EnrollBox({ course }: { course: CourseDetail }) {
     onSettled: refresh,
   });
   const signedIn = state.status === 'authenticated';
-  const loginHref = `/login?next=${encodeURIComponent(location.pathname)}`;
   const free = course.isFree || !course.price || course.price.amount === 0;
+  const checkoutPath = `/courses/${encodeURIComponent(course.slug)}/checkout`;
+  // A visitor who logs in to buy goes on to the checkout.
+  const loginHref = `/login?next=${encodeURIComponent(free ? location.pathname : checkoutPath)}`;
   const firstLesson = course.sections.flatMap((section) => section.lessons).find((lesson) => lesson.type === 'text');
   const wishlisted = wishlist.isPending ? Boolean(wishlist.variables) : Boolean(course.viewer?.wishlisted);
   const error = enrollment.error ?? wishlist.error;
@@ -249,14 +251,9 @@ function EnrollBox({ course }: { course: CourseDetail }) {
           {enrollment.isPending ? t('auth.pending') : t('catalog.course.enrollFree')}
         </button>
       ) : (
-        <>
-          <button type="button" className={`${primaryButton} w-full`} disabled aria-describedby="checkout-soon">
-            {t('catalog.course.buy')}
-          </button>
-          <p id="checkout-soon" className="text-sm text-slate-600">
-            {t('catalog.course.checkoutSoon')}
-          </p>
-        </>
+        <Link to={checkoutPath} className={`${primaryButton} w-full`}>
+          {t('catalog.course.buy')}
+        </Link>
       )}
       {signedIn && !course.viewer?.isOwner && (
         <button
