@@ -169,6 +169,18 @@ export class OrderLedger {
     });
   }
 
+  /**
+   * The gateway refused the refund: the order is plainly paid again (no refund in flight), so
+   * reconciliation stops waiting for one and the next attempt is a new refund, not a replay.
+   */
+  async clearRefundRequest(orderId: string): Promise<void> {
+    await this.orders.transaction(async (tx) => {
+      const order = await this.orders.lock(tx, orderId);
+      if (order?.status !== 'paid' || !order.refundRequestedAt) return;
+      await this.orders.update(tx, order.id, { refundRequestedAt: null, updatedAt: this.now() });
+    });
+  }
+
   private decide(
     order: OrderRow,
     change: OrderChange,

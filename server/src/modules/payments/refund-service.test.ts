@@ -84,7 +84,11 @@ function harness(gatewayAnswer: RefundResult['status'] | 'none') {
       listed.order.status = 'refunded';
     },
     markRefundRequested: async () => {
-      listed.order.refundRequestedAt = now;
+      listed.order.refundRequestedAt ??= now;
+      return { refundRequestedAt: listed.order.refundRequestedAt };
+    },
+    clearRefundRequest: async () => {
+      listed.order.refundRequestedAt = null;
     },
   };
   const gateway =
@@ -114,7 +118,9 @@ describe('refund service', () => {
     const { request, order } = await h.service.approve(admin, 'request-1', ' ok ');
     expect(request).toMatchObject({ status: 'approved', decisionNote: 'ok' });
     expect(order.status).toBe('refunded');
-    expect(h.gatewayCalls).toEqual([{ paymentIntentId: 'pi_test_1', idempotencyKey: `refund:${ORDER_ID}` }]);
+    expect(h.gatewayCalls).toEqual([
+      { paymentIntentId: 'pi_test_1', idempotencyKey: `refund:${ORDER_ID}:${now.getTime()}` },
+    ]);
     expect(h.applied).toEqual([
       {
         change: { to: 'refunded', amountRefunded: 30_000, reason: 'Not for me' },
@@ -139,6 +145,8 @@ describe('refund service', () => {
       code: 'refund_failed',
     });
     expect(h.state().request.status).toBe('requested');
+    // Not left looking like a refund in flight: reconciliation would wait for it forever.
+    expect(h.state().order.refundRequestedAt).toBeNull();
     expect(h.mails).toEqual([]);
   });
 

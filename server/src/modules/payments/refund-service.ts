@@ -49,7 +49,8 @@ export interface AdminRefundRequestView {
 /** The order changes a refund makes: the orders module's ledger (ledger.ts). */
 export interface RefundLedger {
   apply(orderId: string, change: OrderChange, options?: ApplyOptions): Promise<unknown>;
-  markRefundRequested(orderId: string, reason: string): Promise<unknown>;
+  markRefundRequested(orderId: string, reason: string): Promise<{ refundRequestedAt: Date | null }>;
+  clearRefundRequest(orderId: string): Promise<void>;
 }
 
 export interface RefundMailer {
@@ -264,9 +265,14 @@ export class RefundService {
         { eventId: `refund:${orderId}`, eventType: 'refund.api' },
       );
     } else {
-      await this.ledger.markRefundRequested(orderId, reason);
-      const result = await gateway.refund(order.paymentIntentId, { idempotencyKey: `refund:${orderId}`, orderId });
+      const marked = await this.ledger.markRefundRequested(orderId, reason);
+      // One key per attempt: a retry after a timeout (the mark still set) replays the same refund,
+      // while an attempt after a refusal (the mark cleared) is a new one, not Stripe's cached refusal.
+      const attempt = marked.refundRequestedAt?.getTime() ?? 0;
+      const idempotencyKey = `refund:${orderId}:${attempt}`;
+      const result = await gateway.refund(order.paymentIntentId, { idempotencyKey, orderId });
       if (result.status === 'failed') {
+        await this.ledger.clearRefundRequest(orderId);
         throw new AppError(
           502,
           'refund_failed',
