@@ -43,6 +43,10 @@ const needs = {
     nginx: () => has('nginx'),
     'libnginx-mod-http-js': () => existsSync('/usr/lib/nginx/modules/ngx_http_js_module.so'),
     'poppler-utils': () => has('pdffonts') && has('pdftoppm') && has('pdftotext'),
+    // Operations: alert rules (promtool), the load balancer's connection pooler, the PITR drill.
+    prometheus: () => has('promtool'),
+    pgbouncer: () => has('pgbouncer') || existsSync('/usr/sbin/pgbouncer'),
+    pgbackrest: () => has('pgbackrest'),
     ...(process.env.TEST_DATABASE_URL ? {} : { postgresql: hasPostgresServer }),
     ...(process.env.TEST_REDIS_URL ? {} : { 'redis-server': () => has('redis-server') }),
   },
