@@ -453,7 +453,8 @@ describe('buying a course in Chromium', () => {
       await page.getByRole('main').getByRole('link', { name: KO.coupons, exact: true }).click();
       await page.getByLabel(KO.code, { exact: true }).fill('react-half');
       await page.getByLabel(KO.percentOff, { exact: true }).fill('50');
-      await page.getByLabel(KO.course, { exact: true }).selectOption({ label: COURSE_TITLE });
+      // Each course is offered with the currency of its price.
+      await page.getByLabel(KO.course, { exact: true }).selectOption({ label: `${COURSE_TITLE} (USD)` });
       await page.getByLabel(KO.maxUses, { exact: true }).fill('5');
       await page.getByRole('button', { name: KO.createCoupon }).click();
       await page.getByText(KO.created('REACT-HALF'), { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });

@@ -111,8 +111,11 @@ CREATE INDEX "orders_payment_intent_idx" ON "orders" USING btree ("payment_inten
 CREATE INDEX "orders_user_idx" ON "orders" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE INDEX "orders_status_idx" ON "orders" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "orders_course_paid_idx" ON "orders" USING btree ("course_id","paid_at");--> statement-breakpoint
+CREATE INDEX "orders_receipt_due_idx" ON "orders" USING btree ("paid_at") WHERE "orders"."status" = 'paid' and "orders"."receipt_sent_at" is null;--> statement-breakpoint
+CREATE INDEX "orders_refund_in_flight_idx" ON "orders" USING btree ("refund_requested_at") WHERE "orders"."refund_requested_at" is not null and "orders"."refunded_at" is null;--> statement-breakpoint
 CREATE INDEX "payment_events_order_idx" ON "payment_events" USING btree ("order_id","received_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "refund_requests_one_open" ON "refund_requests" USING btree ("order_id") WHERE "refund_requests"."status" = 'requested';--> statement-breakpoint
 CREATE INDEX "refund_requests_status_idx" ON "refund_requests" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "refund_requests_order_idx" ON "refund_requests" USING btree ("order_id","created_at");--> statement-breakpoint
 CREATE INDEX "test_checkout_sessions_payment_intent_idx" ON "test_checkout_sessions" USING btree ("payment_intent_id");--> statement-breakpoint
 ALTER TABLE "enrollments" ADD CONSTRAINT "enrollments_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE restrict ON UPDATE no action;

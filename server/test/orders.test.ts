@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paymentJobHandlers, reconcileOrdersJob } from '../src/modules/payments/jobs.js';
+import { paymentJobHandlers, reconcileOrdersJob, sendReceiptJob } from '../src/modules/payments/jobs.js';
 import { OrderService } from '../src/modules/payments/order-service.js';
 import { OrderRepository } from '../src/modules/payments/repository.js';
 import { coupons, orders, paymentEvents } from '../src/modules/payments/schema.js';
 import { enrollments } from '../src/modules/enrollments/schema.js';
-import type { PaymentGatewayPort } from '../src/platform/payments/port.js';
+import { users } from '../src/modules/users/schema.js';
+import type { MailMessage } from '../src/platform/mail/port.js';
+import type { CheckoutSnapshot, PaymentGatewayPort } from '../src/platform/payments/port.js';
 import { TestGateway } from '../src/platform/payments/test-gateway.js';
 import type { JobContext, QueuePort } from '../src/platform/queue/port.js';
 import { errorCode, mailsTo } from './support/accounts.js';
@@ -421,5 +423,135 @@ describe.each(serverBackends())('orders [%s]', (_name, setup) => {
     );
     expect(retry.status).toBe(201);
     expect((await json<{ order: OrderJson }>(retry)).order).toMatchObject({ status: 'pending', amount: 18_000 });
+  });
+
+  it('makes concurrent orders of one student with a 100 % coupon one paid order and one coupon use', async () => {
+    const course = await paidCourse(30_000);
+    const { id: studentId, client } = await signedInUser(server, 'student');
+    const code = `ALL${randomBytes(3).toString('hex').toUpperCase()}`;
+    // Unlimited uses: only the purchase itself may stop the second order.
+    const all = await coupon({ code, percentOff: 100, courseId: course.id });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => client.call('POST', '/orders', { courseId: course.id, couponCode: code })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const refused of results.filter((r) => r.status === 409)) {
+      expect(['already_enrolled', 'order_open']).toContain(await errorCode(refused));
+    }
+    const made = await db().select().from(orders).where(eq(orders.userId, studentId));
+    expect(made.map((o) => o.status)).toEqual(['paid']);
+    expect((await db().select().from(coupons).where(eq(coupons.id, all.id)))[0]!.usedCount).toBe(1);
+    expect(await enrollmentOf(studentId, course.id)).toMatchObject({ status: 'active', orderId: made[0]!.id });
+  });
+
+  it('cancels only once the gateway has closed the session: 502 while it may be open, 409 once it is paid', async () => {
+    const course = await paidCourse(20_000);
+    const student = await signedInUser(server, 'student');
+    let session: CheckoutSnapshot['status'] | 'unreachable' = 'unreachable';
+    const stubborn: PaymentGatewayPort = {
+      backend: 'test',
+      createCheckout: async (request) => ({
+        id: `cs_standin_${randomBytes(6).toString('hex')}`,
+        url: 'https://gateway.example/pay',
+        expiresAt: request.expiresAt,
+      }),
+      retrieveCheckout: async (id) => {
+        if (session === 'unreachable') throw new Error('gateway down');
+        return {
+          id,
+          status: session,
+          paymentStatus: 'unpaid',
+          paymentIntentId: undefined,
+          amountRefunded: 0,
+          orderId: undefined,
+        };
+      },
+      // Closing the session never works: the answer depends on what the gateway then says.
+      expireCheckout: async () => {
+        throw new Error('gateway down');
+      },
+      refund: async () => {
+        throw new Error('unused');
+      },
+      verifyWebhook: () => {
+        throw new Error('unused');
+      },
+      close: async () => {},
+    };
+    const service = new OrderService(
+      new OrderRepository(db()),
+      server.services.orderLedger,
+      stubborn,
+      server.services.refunds,
+      { publicUrl: server.url, checkoutExpiresMs: 3_600_000 },
+    );
+    const actor = { userId: student.id, role: 'student' as const };
+    const { order } = await service.create(actor, { courseId: course.id });
+
+    // The gateway cannot be asked, or says the session is still open: it could still be paid.
+    for (const state of ['unreachable', 'open'] as const) {
+      session = state;
+      await expect(service.cancel(actor, order.id)).rejects.toMatchObject({
+        statusCode: 502,
+        code: 'payment_gateway_error',
+      });
+      expect((await orderRow(order.id)).status).toBe('pending');
+    }
+    // Completed meanwhile: the payment's webhook (or reconciliation) settles it, not the cancel.
+    session = 'complete';
+    await expect(service.cancel(actor, order.id)).rejects.toMatchObject({ statusCode: 409, code: 'order_being_paid' });
+    expect((await orderRow(order.id)).status).toBe('pending');
+    // Expired at the gateway after all: nothing can be paid on it, so the order is cancelled.
+    session = 'expired';
+    expect(await service.cancel(actor, order.id)).toMatchObject({ id: order.id, status: 'expired' });
+  });
+
+  it('sends no receipt to a deleted account, and does not keep asking for one', async () => {
+    const course = await paidCourse(25_000);
+    const student = await signedInUser(server, 'student');
+    const [order] = await db()
+      .insert(orders)
+      .values({
+        userId: student.id,
+        courseId: course.id,
+        status: 'paid',
+        listAmount: 25_000,
+        amount: 25_000,
+        currency: 'KRW',
+        gateway: 'test',
+        paidAt: new Date(Date.now() - 3_600_000),
+      })
+      .returning();
+    const sent: MailMessage[] = [];
+    const queued: unknown[] = [];
+    const handlers = paymentJobHandlers({
+      db: db(),
+      mail: {
+        backend: 'outbox',
+        send: async (m: MailMessage) => void sent.push(m),
+        ping: async () => {},
+        close: async () => {},
+      },
+      queue: {
+        enqueue: async (_job: unknown, payload: unknown) => (queued.push(payload), 'job'),
+      } as unknown as QueuePort,
+      publicUrl: server.url,
+      gateway: undefined,
+      ledger: undefined,
+      reconcileAfterMs: 15 * 60_000,
+    });
+    const handler = (name: string) => handlers.find((h) => h.declaration.name === name)!;
+
+    await db().update(users).set({ deletedAt: new Date() }).where(eq(users.id, student.id));
+    await handler(sendReceiptJob.name).handle({ orderId: order!.id }, context);
+    expect(sent).toEqual([]);
+    expect((await orderRow(order!.id)).receiptSentAt).toBeNull();
+    await handler(reconcileOrdersJob.name).handle({}, context);
+    expect(queued).not.toContainEqual({ orderId: order!.id });
+
+    // The same order of a live account gets its receipt.
+    await db().update(users).set({ deletedAt: null }).where(eq(users.id, student.id));
+    await handler(sendReceiptJob.name).handle({ orderId: order!.id }, context);
+    expect(sent.map((m) => m.to)).toEqual([[student.email]]);
   });
 });

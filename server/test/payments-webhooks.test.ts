@@ -416,6 +416,69 @@ describe.each(serverBackends())('webhook replay: 500 deliveries for 100 orders [
       .where(and(eq(enrollments.userId, student.id), eq(enrollments.courseId, course.id)));
     expect(enrollment).toMatchObject({ status: 'active', orderId: order.id });
   });
+
+  it('pays nobody on a signed event whose amount, currency or session is not the order’s', async () => {
+    const post = async (event: ReturnType<typeof stripeEvent>) => {
+      const payload = JSON.stringify(event);
+      const res = await fetch(`${server.url}/api/v1/payments/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': sign(payload) },
+        body: payload,
+      });
+      return res.status;
+    };
+    const outcomeOf = async (id: string) =>
+      (await db().select().from(paymentEvents).where(eq(paymentEvents.id, id)))[0]?.outcome;
+    const instructor = await signedInUser(server, 'instructor');
+    const student = await signedInUser(server, 'student');
+    const course = await insertCourse(db(), { instructorId: instructor.id, price: PRICE });
+    const { order } = await server.services.orders.create(
+      { userId: student.id, role: 'student' },
+      { courseId: course.id },
+    );
+    const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
+    const planned: Planned = {
+      orderId: order.id,
+      courseId: course.id,
+      sessionId: row!.checkoutSessionId!,
+      paymentIntentId: 'pi_test_mismatch',
+      scenario: 'paid',
+    };
+    const completed = (object: Record<string, unknown>) =>
+      stripeEvent('checkout.session.completed', { ...sessionObject(planned, 'paid'), ...object });
+
+    const cheaper = completed({ amount_total: 1 });
+    const otherCurrency = completed({ currency: 'usd' });
+    const nothingToPay = completed({ payment_status: 'no_payment_required', amount_total: 0 });
+    const otherSession = completed({ id: 'cs_test_someone_else' });
+    const lateOtherSession = stripeEvent('checkout.session.async_payment_succeeded', {
+      ...sessionObject(planned, 'paid'),
+      id: 'cs_test_someone_else',
+    });
+    for (const [event, outcome] of [
+      [cheaper, 'amount_mismatch'],
+      [otherCurrency, 'amount_mismatch'],
+      [nothingToPay, 'amount_mismatch'],
+      [otherSession, 'session_mismatch'],
+      [lateOtherSession, 'session_mismatch'],
+    ] as const) {
+      // Acknowledged (a retry would be refused the same way) and recorded, but nothing changes.
+      expect(await post(event)).toBe(200);
+      expect(await outcomeOf(event.id)).toBe(outcome);
+    }
+    const [after] = await db().select().from(orders).where(eq(orders.id, order.id));
+    expect(after).toMatchObject({ status: 'pending', paidAt: null, paymentIntentId: null });
+    const enrolled = await db()
+      .select()
+      .from(enrollments)
+      .where(and(eq(enrollments.userId, student.id), eq(enrollments.courseId, course.id)));
+    expect(enrolled).toEqual([]);
+
+    // The genuine event, upper-case currency or not, still pays.
+    const genuine = completed({});
+    expect(await post(genuine)).toBe(200);
+    expect(await outcomeOf(genuine.id)).toBe('pending->paid');
+  });
 });
 
 describe('webhooks without a payment gateway [embedded]', () => {

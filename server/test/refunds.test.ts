@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lessons } from '../src/modules/catalog/schema.js';
 import { enrollments } from '../src/modules/enrollments/schema.js';
-import { orders } from '../src/modules/payments/schema.js';
+import { orders, paymentEvents } from '../src/modules/payments/schema.js';
 import { lessonProgress } from '../src/modules/progress/schema.js';
 import { users } from '../src/modules/users/schema.js';
 import type { ApiClient } from './support/accounts.js';
@@ -275,6 +275,51 @@ describe.each(serverBackends())('refunds and revenue [%s]', (_name, setup) => {
     expect(pendingOnes.items.every((o) => o.status === 'pending')).toBe(true);
   });
 
+  it('ends only the access an order granted: refunding a second payment keeps the course, the first ends it', async () => {
+    const { student, order: first } = await buyer();
+    // A second payment for the course (a second tab, a payment landing after the first): the money
+    // is taken, so the order is paid, but it grants nothing the student did not have.
+    const [second] = await db()
+      .insert(orders)
+      .values({
+        userId: student.userId,
+        courseId: course.id,
+        listAmount: 39_000,
+        amount: 39_000,
+        currency: 'KRW',
+        gateway: 'test',
+        checkoutSessionId: `cs_test_${randomUUID()}`,
+      })
+      .returning();
+    const paidEvent = `evt_second_${randomUUID()}`;
+    const paid = await server.services.orderLedger.apply(
+      second!.id,
+      { to: 'paid', paymentIntentId: `pi_test_${randomUUID()}`, amount: 39_000, currency: 'KRW' },
+      { eventId: paidEvent, eventType: 'checkout.session.completed' },
+    );
+    expect(paid).toMatchObject({ outcome: 'paid_already_enrolled', order: { status: 'paid' } });
+    expect((await db().select().from(paymentEvents).where(eq(paymentEvents.id, paidEvent)))[0]?.outcome).toBe(
+      'paid_already_enrolled',
+    );
+    expect(await enrollmentOf(student.userId)).toMatchObject({ status: 'active', orderId: first.id });
+
+    // An admin gives the second payment back: the course stays.
+    await server.services.orderLedger.apply(
+      second!.id,
+      { to: 'refunded', amountRefunded: 39_000 },
+      { eventId: `evt_refund_${randomUUID()}`, eventType: 'charge.refunded' },
+    );
+    expect((await db().select().from(orders).where(eq(orders.id, second!.id)))[0]?.status).toBe('refunded');
+    expect(await enrollmentOf(student.userId)).toMatchObject({ status: 'active', orderId: first.id });
+    expect((await playback(student)).status).toBe(200);
+
+    // Refunding the order that granted the course ends it.
+    const res = await admin.call('POST', `/admin/orders/${first.id}/refund`, { reason: 'Both payments back' });
+    expect(res.status).toBe(200);
+    expect((await enrollmentOf(student.userId))?.status).toBe('revoked');
+    expect((await playback(student)).status).toBe(403);
+  });
+
   it('rejects a request with a note the student sees, and keeps the course', async () => {
     const { student, order } = await buyer();
     const { request } = await json<{ request: RefundRequest }>(await askRefund(student, order.id));
@@ -322,6 +367,8 @@ describe.each(serverBackends())('refunds and revenue [%s]', (_name, setup) => {
       paidAt: string | null,
       amount: number,
       currency: 'KRW' | 'USD' = 'KRW',
+      /** Given back of a paid order that stays paid. */
+      partial = 0,
     ) => ({
       userId: buyerId,
       courseId,
@@ -331,7 +378,7 @@ describe.each(serverBackends())('refunds and revenue [%s]', (_name, setup) => {
       currency,
       paidAt: paidAt ? new Date(paidAt) : null,
       refundedAt: status === 'refunded' ? new Date() : null,
-      refundedAmount: status === 'refunded' ? amount : 0,
+      refundedAmount: status === 'refunded' ? amount : partial,
     });
     await db()
       .insert(orders)
@@ -340,7 +387,8 @@ describe.each(serverBackends())('refunds and revenue [%s]', (_name, setup) => {
         order(krw.id, 'refunded', '2026-01-20T10:00:00Z', 30_000),
         // 23:30 UTC on Jan 31 is already February in Seoul; months are UTC.
         order(krw.id, 'paid', '2026-01-31T23:30:00Z', 24_000),
-        order(krw.id, 'paid', '2026-02-01T00:30:00Z', 30_000),
+        // Paid, 5,000 of it given back later: the student keeps the course.
+        order(krw.id, 'paid', '2026-02-01T00:30:00Z', 30_000, 'KRW', 5_000),
         order(usd.id, 'paid', '2026-02-10T10:00:00Z', 2500, 'USD'),
         order(usd.id, 'refunded', '2026-02-11T10:00:00Z', 2000, 'USD'),
         // Not counted: no money taken, outside the range, another instructor's course.
@@ -372,8 +420,8 @@ describe.each(serverBackends())('refunds and revenue [%s]', (_name, setup) => {
         currency: 'KRW',
         orders: 1,
         gross: 30_000,
-        refunded: 0,
-        net: 30_000,
+        refunded: 5_000,
+        net: 25_000,
       },
       {
         courseId: usd.id,
@@ -387,7 +435,7 @@ describe.each(serverBackends())('refunds and revenue [%s]', (_name, setup) => {
       },
     ]);
     expect(report.totals).toEqual([
-      { currency: 'KRW', orders: 4, gross: 114_000, refunded: 30_000, net: 84_000 },
+      { currency: 'KRW', orders: 4, gross: 114_000, refunded: 35_000, net: 79_000 },
       { currency: 'USD', orders: 2, gross: 4500, refunded: 2000, net: 2500 },
     ]);
 

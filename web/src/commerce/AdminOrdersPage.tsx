@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { FilterSelect, PagedListState, Pager } from '../components/adminList';
@@ -149,10 +149,30 @@ function AdminOrderRow({ order, onRefunded }: { order: AdminOrder; onRefunded: (
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
+  const rowRef = useRef<HTMLElement>(null);
+  const refundButtonRef = useRef<HTMLButtonElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Where focus goes when the form closes: back to Refund, or to the row once the refund is sent
+  // (its Refund button is then gone).
+  const closeTo = useRef<'button' | 'row' | null>(null);
+  useEffect(() => {
+    if (open) {
+      formRef.current?.querySelector('textarea')?.focus();
+      return;
+    }
+    const target =
+      closeTo.current === 'button' ? refundButtonRef.current : closeTo.current === 'row' ? rowRef.current : null;
+    closeTo.current = null;
+    target?.focus();
+  }, [open]);
+  const close = (focus: 'button' | 'row') => {
+    closeTo.current = focus;
+    setOpen(false);
+  };
   const refund = useMutation({
     mutationFn: () => refundOrder(order.id, reason.trim()),
     onSuccess: ({ order: updated }) => {
-      setOpen(false);
+      close('row');
       onRefunded(updated.status === 'refunded' ? t('commerce.admin.refunded') : t('commerce.admin.refundSent'));
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['admin'] }),
@@ -170,8 +190,19 @@ function AdminOrderRow({ order, onRefunded }: { order: AdminOrder; onRefunded: (
     refund.mutate();
   }
 
+  function onFormKeyDown(event: KeyboardEvent) {
+    if (event.key === 'Escape' && !refund.isPending) {
+      event.preventDefault();
+      close('button');
+    }
+  }
+
   return (
-    <article className="px-4 py-3 text-sm">
+    <article
+      ref={rowRef}
+      tabIndex={-1}
+      className="px-4 py-3 text-sm outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
+    >
       <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
         <span className="w-36 text-slate-600">
           {formatShortDateTime(new Date(order.paidAt ?? order.createdAt), i18n.language)}
@@ -193,6 +224,7 @@ function AdminOrderRow({ order, onRefunded }: { order: AdminOrder; onRefunded: (
         <span className="w-24 text-right">
           {refundable && !open && (
             <button
+              ref={refundButtonRef}
               type="button"
               className={secondaryButton}
               aria-label={t('commerce.admin.refundLabel', { name: order.user.displayName, course: order.course.title })}
@@ -208,8 +240,10 @@ function AdminOrderRow({ order, onRefunded }: { order: AdminOrder; onRefunded: (
       </div>
       {open && (
         <form
+          ref={formRef}
           id={formId}
           onSubmit={onSubmit}
+          onKeyDown={onFormKeyDown}
           noValidate
           className="mt-3 space-y-3 rounded-lg border border-red-200 bg-red-50 p-4"
         >
@@ -221,14 +255,13 @@ function AdminOrderRow({ order, onRefunded }: { order: AdminOrder; onRefunded: (
             value={reason}
             onChange={(event) => setReason(event.target.value)}
             error={missing ? t('commerce.refund.reasonRequired') : undefined}
-            autoFocus
           />
           <p className="text-red-900">{t('commerce.admin.refundConfirm', { amount, name: order.user.displayName })}</p>
           <div className="flex flex-wrap gap-2">
             <button type="submit" className={dangerButton} disabled={refund.isPending}>
               {refund.isPending ? t('auth.pending') : t('commerce.admin.refundNow', { amount })}
             </button>
-            <button type="button" className={secondaryButton} onClick={() => setOpen(false)}>
+            <button type="button" className={secondaryButton} onClick={() => close('button')}>
               {t('commerce.admin.cancel')}
             </button>
           </div>

@@ -11,16 +11,20 @@ import { Notice, inputClass, linkClass, primaryButton, secondaryButton } from '.
 import { cancelOrder, commerceKeys, createOrder, fetchQuote } from './api';
 import { CommerceAlert, CommercePage, Money } from './components';
 import {
+  CheckoutNotReadyError,
+  checkoutStepOf,
   couponRefusalOf,
   describeCommerceError,
   formatCouponValue,
   formatMoney,
   normalizeCouponCode,
   openOrderOf,
+  orderBeingPaidOf,
 } from './format';
 import type { CheckoutQuote } from './types';
 
 const coursePath = (slug: string) => `/courses/${encodeURIComponent(slug)}`;
+const successPath = (orderId: string) => `/checkout/success?order=${encodeURIComponent(orderId)}`;
 
 /** /courses/:slug/checkout: what the student is about to pay, a coupon field, and Pay. */
 export function CheckoutPage() {
@@ -108,21 +112,36 @@ function CheckoutForm({ course, base }: { course: CourseDetail; base: CheckoutQu
     onSuccess: (next) => setQuote(next),
   });
   const pay = useMutation({
-    mutationFn: () =>
-      createOrder({ courseId: course.id, ...(quote.coupon ? { couponCode: quote.coupon.code } : {}) }, idempotencyKey),
-    onSuccess: ({ order, checkoutUrl }) => {
-      setRedirecting(true);
-      if (checkoutUrl) {
-        window.location.assign(checkoutUrl);
-        return;
+    mutationFn: async () => {
+      const body = { courseId: course.id, ...(quote.coupon ? { couponCode: quote.coupon.code } : {}) };
+      let step = checkoutStepOf(await createOrder(body, idempotencyKey));
+      if (step.kind === 'spent') {
+        // The key's order ended unpaid (declined, then Back restored this page with the same key):
+        // this click is a new purchase, under a new key, once.
+        const fresh = crypto.randomUUID();
+        setIdempotencyKey(fresh);
+        step = checkoutStepOf(await createOrder(body, fresh));
       }
-      // A coupon made it free: the order is paid already.
-      void navigate(`/checkout/success?order=${encodeURIComponent(order.id)}`);
+      if (step.kind === 'spent' || step.kind === 'not_ready') throw new CheckoutNotReadyError();
+      return step;
+    },
+    onSuccess: (step) => {
+      setRedirecting(true);
+      if (step.kind === 'gateway') window.location.assign(step.url);
+      // Paid already: a coupon made it free, or this key's payment went through before.
+      else void navigate(successPath(step.orderId));
     },
     onError: (error) => {
-      // The server answered, so it made no order under this key: the next attempt gets a new one
-      // (a changed coupon under the old key would be refused as a reused key).
-      if (error instanceof ApiError) setIdempotencyKey(crypto.randomUUID());
+      const beingPaid = orderBeingPaidOf(error);
+      if (beingPaid) {
+        // The open order's payment is going through right now: its outcome is on the success page.
+        setRedirecting(true);
+        void navigate(successPath(beingPaid));
+        return;
+      }
+      // The server answered, so the next attempt is a new one under a new key (a changed coupon
+      // under the old key would be refused as a reused key).
+      if (error instanceof ApiError || error instanceof CheckoutNotReadyError) setIdempotencyKey(crypto.randomUUID());
       if (error instanceof ApiError && error.code === 'already_enrolled') {
         void queryClient.invalidateQueries({ queryKey: catalogKeys.course(course.slug) });
       }
@@ -134,10 +153,17 @@ function CheckoutForm({ course, base }: { course: CourseDetail; base: CheckoutQu
       pay.reset();
       setCancelled(true);
     },
+    onError: (error, orderId) => {
+      // Too late to cancel: the student is paying that order in another tab.
+      const beingPaid = orderBeingPaidOf(error, orderId);
+      if (beingPaid) void navigate(successPath(beingPaid));
+    },
   });
 
   const openOrder = openOrderOf(pay.error);
-  const couponError = apply.error && couponRefusalOf(apply.error) ? describeCommerceError(apply.error) : null;
+  // Said in the coupon's own live region (no role="alert" in it: that would be announced twice).
+  const couponMessage = apply.isError ? describeCommerceError(apply.error) : null;
+  const couponRefused = couponRefusalOf(apply.error) !== undefined;
   const busy = pay.isPending || redirecting;
 
   function onApply(event: FormEvent) {
@@ -208,7 +234,7 @@ function CheckoutForm({ course, base }: { course: CourseDetail; base: CheckoutQu
             autoComplete="off"
             autoCapitalize="characters"
             maxLength={32}
-            aria-invalid={couponError ? true : undefined}
+            aria-invalid={couponRefused ? true : undefined}
             aria-describedby={`${couponId}-status`}
             className={`${inputClass} mt-0 uppercase placeholder:normal-case`}
           />
@@ -217,10 +243,8 @@ function CheckoutForm({ course, base }: { course: CourseDetail; base: CheckoutQu
           </button>
         </div>
         <div id={`${couponId}-status`} aria-live="polite" className="text-sm">
-          {couponError ? (
-            <p className="text-red-700">{t(couponError.key)}</p>
-          ) : apply.isError ? (
-            <CommerceAlert error={apply.error} />
+          {couponMessage ? (
+            <p className="text-red-700">{t(couponMessage.key, couponMessage.values ?? {})}</p>
           ) : quote.coupon ? (
             <p className="flex flex-wrap items-center gap-x-3 text-emerald-800">
               <span>
@@ -246,13 +270,14 @@ function CheckoutForm({ course, base }: { course: CourseDetail; base: CheckoutQu
         <p className="text-xs text-slate-600">
           {quote.gateway === 'test' ? t('commerce.checkout.testGateway') : t('commerce.checkout.stripeGateway')}
         </p>
-        <div aria-live="polite">
-          {busy && (
-            <p role="status" className="text-sm text-slate-700">
-              {t('commerce.checkout.redirecting')}
+        {/* One live region; what appears in it carries no role of its own, so it is said once. */}
+        <div role="status" className="space-y-2">
+          {busy && <p className="text-sm text-slate-700">{t('commerce.checkout.redirecting')}</p>}
+          {cancelled && !pay.isError && (
+            <p className="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-800">
+              {t('commerce.checkout.openCancelled')}
             </p>
           )}
-          {cancelled && !pay.isError && <Notice>{t('commerce.checkout.openCancelled')}</Notice>}
         </div>
         {openOrder ? (
           <div

@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { catalogKeys } from '../catalog/api';
 import { QueryState } from '../catalog/components/AsyncState';
 import { useDocumentTitle } from '../catalog/useDocumentTitle';
@@ -12,6 +12,7 @@ import { Notice, linkClass, primaryButton, secondaryButton } from '../components
 import { useNow } from '../lib/useNow';
 import { cancelOrder, commerceKeys, fetchOrder } from './api';
 import { CommerceAlert, CommercePage, Money } from './components';
+import { orderBeingPaidOf } from './format';
 import type { Order, OrderDetail } from './types';
 
 /** How long the success page waits for the payment to be confirmed before saying it is slow. */
@@ -164,12 +165,18 @@ export function CheckoutCancelPage() {
   const orderId = params.get('order') ?? '';
   const { query } = usePolledOrder(orderId, 2_000, DECLINE_TIMEOUT_MS);
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const cancel = useMutation({
     mutationFn: () => cancelOrder(orderId),
     onSuccess: (result) => {
       queryClient.setQueryData<OrderDetail>(commerceKeys.order(orderId), (detail) =>
         detail ? { ...detail, order: result.order } : detail,
       );
+    },
+    onError: (error) => {
+      // Too late to cancel: the order is being paid (in another tab); the success page follows it.
+      const beingPaid = orderBeingPaidOf(error, orderId);
+      if (beingPaid) void navigate(`/checkout/success?order=${encodeURIComponent(beingPaid)}`);
     },
   });
 

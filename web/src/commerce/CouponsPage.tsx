@@ -1,18 +1,26 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
-import { catalogKeys, fetchAdminCourses, fetchStudioCourses } from '../catalog/api';
 import { fromMajorUnits } from '../catalog/format';
 import { CURRENCIES } from '../catalog/types';
+import { useDebounced } from '../catalog/useDebounced';
 import { useDocumentTitle } from '../catalog/useDocumentTitle';
 import { PagedListState, Pager } from '../components/adminList';
 import { Notice, SelectField, TextField, linkClass, primaryButton, secondaryButton } from '../components/form';
 import { formatShortDateTime } from '../lib/time';
 import { useNow } from '../lib/useNow';
-import { commerceKeys, createCoupon, fetchCoupons, updateCoupon } from './api';
+import {
+  commerceKeys,
+  createCoupon,
+  fetchAllStudioCourses,
+  fetchCoupons,
+  fetchPublishedCourses,
+  updateCoupon,
+} from './api';
 import { CommerceAlert, CommercePage } from './components';
+import { couponCurrencyOf, courseOptionsOf, type CourseOption } from './couponForm';
 import { COUPON_CODE, formatCouponValue, normalizeCouponCode } from './format';
 import type { Coupon, CouponKind, Currency, NewCoupon } from './types';
 
@@ -55,29 +63,25 @@ export function CouponsPage() {
   );
 }
 
-interface CourseOption {
-  id: string;
-  title: string;
-  currency: Currency | null;
-}
-
-/** Courses a coupon may be tied to: the instructor's paid courses; admins also see the catalogue's. */
-function useCourseOptions(isAdmin: boolean): CourseOption[] {
-  const studio = useQuery({ queryKey: catalogKeys.studioCourses, queryFn: ({ signal }) => fetchStudioCourses(signal) });
-  const admin = useQuery({
-    queryKey: ['admin', 'courses', { status: 'published', page: 1 }],
-    queryFn: ({ signal }) => fetchAdminCourses({ status: 'published', page: 1 }, signal),
-    enabled: isAdmin,
+/**
+ * Courses a coupon may be tied to: every paid course of the instructor; admins also search the
+ * published catalogue (a page of matches at a time, more on demand), not only its first page.
+ */
+function useCourseOptions(isAdmin: boolean, search: string, kept: CourseOption | undefined) {
+  const studio = useQuery({
+    queryKey: commerceKeys.couponCourses,
+    queryFn: ({ signal }) => fetchAllStudioCourses(signal),
   });
-  const options = new Map<string, CourseOption>();
-  for (const course of studio.data?.items ?? []) {
-    if (course.price && course.price.amount > 0)
-      options.set(course.id, { id: course.id, title: course.title, currency: course.price.currency });
-  }
-  for (const course of admin.data?.items ?? []) {
-    if (!options.has(course.id)) options.set(course.id, { id: course.id, title: course.title, currency: null });
-  }
-  return [...options.values()].sort((a, b) => a.title.localeCompare(b.title));
+  const catalogue = useInfiniteQuery({
+    queryKey: commerceKeys.publishedCourses(search),
+    queryFn: ({ pageParam, signal }) => fetchPublishedCourses({ q: search, page: pageParam }, signal),
+    initialPageParam: 1,
+    getNextPageParam: (last) => (last.page * last.pageSize < last.total ? last.page + 1 : undefined),
+    enabled: isAdmin,
+    placeholderData: keepPreviousData,
+  });
+  const found = catalogue.data?.pages.flatMap((page) => page.items) ?? [];
+  return { options: courseOptionsOf([studio.data ?? [], found], kept), catalogue };
 }
 
 type Errors = Partial<Record<'code' | 'value' | 'course' | 'maxUses' | 'expiresAt', string>>;
@@ -86,13 +90,17 @@ function CreateCouponForm() {
   const { t } = useTranslation();
   const { state } = useAuth();
   const isAdmin = state.status === 'authenticated' && state.user.role === 'admin';
-  const courses = useCourseOptions(isAdmin);
+  const [courseSearch, setCourseSearch] = useState('');
+  const [picked, setPicked] = useState<CourseOption | undefined>();
+  const searched = useDebounced(courseSearch.trim(), 300);
+  const { options: courses, catalogue } = useCourseOptions(isAdmin, searched, picked);
   const queryClient = useQueryClient();
   const [code, setCode] = useState('');
   const [kind, setKind] = useState<CouponKind>('percent');
   const [percent, setPercent] = useState('10');
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState<Currency>('KRW');
+  // Null until one is chosen; SITE_WIDE once an admin chooses "every course".
   const [courseId, setCourseId] = useState<string | null>(null);
   const [expiresOn, setExpiresOn] = useState('');
   const [maxUses, setMaxUses] = useState('');
@@ -100,6 +108,9 @@ function CreateCouponForm() {
   const [created, setCreated] = useState<string | null>(null);
   // Until one is picked, the first course (instructors) or site-wide (admins).
   const selected = courseId ?? (isAdmin ? SITE_WIDE : (courses[0]?.id ?? SITE_WIDE));
+  const selectedCourse = courses.find((course) => course.id === selected);
+  // A course's fixed coupon is in the course's currency; only a site-wide one lets the admin choose.
+  const amountCurrency = couponCurrencyOf(kind, selectedCourse, currency);
 
   const create = useMutation({
     mutationFn: (body: NewCoupon) => createCoupon(body),
@@ -115,7 +126,8 @@ function CreateCouponForm() {
   function chooseCourse(id: string) {
     setCourseId(id);
     const course = courses.find((option) => option.id === id);
-    if (course?.currency) setCurrency(course.currency);
+    setPicked(course);
+    if (course) setCurrency(course.currency);
   }
 
   function onSubmit(event: FormEvent) {
@@ -133,11 +145,12 @@ function CreateCouponForm() {
       if (!Number.isInteger(value) || value < 1 || value > 100) found.value = t('commerce.coupons.percentInvalid');
       else body.percentOff = value;
     } else {
-      const value = fromMajorUnits(amount, currency);
+      const amountIn = amountCurrency?.currency ?? currency;
+      const value = fromMajorUnits(amount, amountIn);
       if (value === undefined || value <= 0) found.value = t('commerce.coupons.amountInvalid');
       else {
         body.amountOff = value;
-        body.currency = currency;
+        body.currency = amountIn;
       }
     }
     if (selected === SITE_WIDE && !isAdmin) found.course = t('commerce.coupons.courseRequired');
@@ -156,7 +169,9 @@ function CreateCouponForm() {
     setErrors(found);
     if (Object.keys(found).length > 0) {
       const first = Object.keys(found)[0];
-      document.querySelector<HTMLElement>(`[data-coupon-field="${first}"] :is(input, select)`)?.focus();
+      document
+        .querySelector<HTMLElement>(`[data-coupon-field="${first}"] :is(select, input:not([type="search"]))`)
+        ?.focus();
       return;
     }
     create.mutate(body);
@@ -221,8 +236,10 @@ function CreateCouponForm() {
             <SelectField
               label={t('commerce.coupons.currency')}
               name="currency"
-              value={currency}
+              value={amountCurrency?.currency ?? currency}
               onChange={(event) => setCurrency(event.target.value as Currency)}
+              disabled={amountCurrency?.locked}
+              hint={amountCurrency?.locked ? t('commerce.coupons.currencyFromCourse') : undefined}
             >
               {CURRENCIES.map((value) => (
                 <option key={value} value={value}>
@@ -232,7 +249,23 @@ function CreateCouponForm() {
             </SelectField>
           </div>
         )}
-        <div data-coupon-field="course">
+        <div data-coupon-field="course" className="space-y-2 sm:col-span-2">
+          {isAdmin && (
+            <TextField
+              label={t('commerce.coupons.findCourse')}
+              name="courseSearch"
+              type="search"
+              value={courseSearch}
+              onChange={(event) => setCourseSearch(event.target.value)}
+              hint={t('commerce.coupons.findCourseHint')}
+              autoComplete="off"
+              maxLength={200}
+              // The list follows the typing; Enter here must not create the coupon.
+              onKeyDown={(event) => {
+                if (event.key === 'Enter') event.preventDefault();
+              }}
+            />
+          )}
           <SelectField
             label={t('commerce.coupons.course')}
             name="course"
@@ -244,10 +277,20 @@ function CreateCouponForm() {
             {!isAdmin && courses.length === 0 && <option value={SITE_WIDE}>{t('commerce.coupons.noCourses')}</option>}
             {courses.map((course) => (
               <option key={course.id} value={course.id}>
-                {course.title}
+                {t('commerce.coupons.courseOption', { title: course.title, currency: course.currency })}
               </option>
             ))}
           </SelectField>
+          {isAdmin && catalogue.hasNextPage && (
+            <button
+              type="button"
+              className={secondaryButton}
+              disabled={catalogue.isFetchingNextPage}
+              onClick={() => void catalogue.fetchNextPage()}
+            >
+              {catalogue.isFetchingNextPage ? t('catalog.loading') : t('commerce.coupons.moreCourses')}
+            </button>
+          )}
         </div>
         <div data-coupon-field="expiresAt">
           <TextField

@@ -2,13 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { useAuth } from '../auth/AuthProvider';
 import { QueryState } from '../catalog/components/AsyncState';
 import { useDocumentTitle } from '../catalog/useDocumentTitle';
 import { Notice, TextAreaField, linkClass, primaryButton, secondaryButton } from '../components/form';
 import { formatDateTime, formatShortDateTime } from '../lib/time';
 import { commerceKeys, fetchOrder, requestRefund } from './api';
 import { CommerceAlert, Money, OrderStatusBadge } from './components';
-import { formatPercent } from './format';
+import { formatPercent, refundViewOf } from './format';
 import type { OrderDetail, RefundRequest } from './types';
 
 const REASON_MAX = 1000;
@@ -135,13 +136,22 @@ function RequestStatus({ request }: { request: RefundRequest }) {
 function RefundSection({ detail }: { detail: OrderDetail }) {
   const { t, i18n } = useTranslation();
   const { order, refund } = detail;
+  const { state } = useAuth();
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
   const send = useMutation({
     mutationFn: () => requestRefund(order.id, reason.trim()),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: commerceKeys.order(order.id) }),
+    onSuccess: () => {
+      setReason('');
+      return queryClient.invalidateQueries({ queryKey: commerceKeys.order(order.id) });
+    },
   });
+  // Only admins can read someone else's receipt; everyone else reading it bought it.
+  const isOwner =
+    state.status === 'authenticated' &&
+    (state.user.role !== 'admin' || state.user.email.toLowerCase() === detail.buyer.email.toLowerCase());
+  const view = refundViewOf(detail, isOwner);
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -153,39 +163,7 @@ function RefundSection({ detail }: { detail: OrderDetail }) {
     send.mutate();
   }
 
-  let body: ReactNode;
-  if (refund.request) body = <RequestStatus request={refund.request} />;
-  else if (order.status === 'refunded') body = null;
-  else if (refund.eligible) {
-    body = (
-      <form onSubmit={onSubmit} noValidate className="space-y-3">
-        <p className="text-sm text-slate-700">
-          {refund.windowEndsAt
-            ? t('commerce.refund.policy', {
-                date: formatShortDateTime(new Date(refund.windowEndsAt), i18n.language),
-                percent: formatPercent(refund.watchedPercent, i18n.language),
-              })
-            : t('commerce.refund.watched', { percent: formatPercent(refund.watchedPercent, i18n.language) })}
-        </p>
-        <TextAreaField
-          label={t('commerce.refund.reason')}
-          name="reason"
-          rows={3}
-          maxLength={REASON_MAX}
-          value={reason}
-          onChange={(event) => setReason(event.target.value)}
-          error={missing ? t('commerce.refund.reasonRequired') : undefined}
-        />
-        <button type="submit" className={primaryButton} disabled={send.isPending}>
-          {send.isPending ? t('auth.pending') : t('commerce.refund.submit')}
-        </button>
-        <CommerceAlert error={send.error} />
-      </form>
-    );
-  } else if (refund.reason) {
-    body = <p className="text-sm text-slate-700">{t(`commerce.refund.ineligible.${refund.reason}`)}</p>;
-  }
-  if (body === null || body === undefined) return null;
+  if (!view) return null;
 
   return (
     <section aria-labelledby="refund-heading" className="mt-8 print:hidden">
@@ -195,7 +173,46 @@ function RefundSection({ detail }: { detail: OrderDetail }) {
       <div className="mt-3" aria-live="polite">
         {send.isSuccess && <Notice>{t('commerce.refund.sent')}</Notice>}
       </div>
-      <div className="mt-3">{body}</div>
+      <div className="mt-3 space-y-4">
+        {view.ownerOnly && (
+          <p className="text-sm text-slate-700">
+            {t('commerce.refund.ownerOnly')}{' '}
+            <Link to="/admin/orders" className={linkClass}>
+              {t('commerce.admin.title')}
+            </Link>
+          </p>
+        )}
+        {view.request && <RequestStatus request={view.request} />}
+        {view.ineligible && (
+          <p className="text-sm text-slate-700">{t(`commerce.refund.ineligible.${view.ineligible}`)}</p>
+        )}
+        {view.form && (
+          <form onSubmit={onSubmit} noValidate className="space-y-3">
+            {view.askAgain && <p className="text-sm font-medium text-slate-800">{t('commerce.refund.askAgain')}</p>}
+            <p className="text-sm text-slate-700">
+              {refund.windowEndsAt
+                ? t('commerce.refund.policy', {
+                    date: formatShortDateTime(new Date(refund.windowEndsAt), i18n.language),
+                    percent: formatPercent(refund.watchedPercent, i18n.language),
+                  })
+                : t('commerce.refund.watched', { percent: formatPercent(refund.watchedPercent, i18n.language) })}
+            </p>
+            <TextAreaField
+              label={t('commerce.refund.reason')}
+              name="reason"
+              rows={3}
+              maxLength={REASON_MAX}
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+              error={missing ? t('commerce.refund.reasonRequired') : undefined}
+            />
+            <button type="submit" className={primaryButton} disabled={send.isPending}>
+              {send.isPending ? t('auth.pending') : t('commerce.refund.submit')}
+            </button>
+            <CommerceAlert error={send.error} />
+          </form>
+        )}
+      </div>
     </section>
   );
 }

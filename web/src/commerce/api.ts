@@ -3,6 +3,7 @@
 import { apiErrorFrom } from '../api/apiError';
 import { session } from '../auth/session';
 import { queryString } from '../catalog/api';
+import type { CourseCard, StudioCourseSummary } from '../catalog/types';
 import type {
   AdminOrder,
   AdminRefundRequest,
@@ -71,6 +72,8 @@ export const commerceKeys = {
   refundRequests: (query: object) => ['admin', 'refund-requests', query] as const,
   revenue: (query: object) => ['studio', 'revenue', query] as const,
   coupons: (query: object) => ['studio', 'coupons', query] as const,
+  couponCourses: ['studio', 'coupon-courses'] as const,
+  publishedCourses: (q: string) => ['studio', 'coupon-courses', 'search', q] as const,
 };
 
 // ---- student ----
@@ -119,6 +122,39 @@ export const rejectRefundRequest = (id: string, note: string) =>
   request<{ request: RefundRequest }>('POST', `/admin/refund-requests/${segment(id)}/reject`, { body: { note } });
 
 // ---- studio ----
+
+const COURSE_PAGE_SIZE = 50;
+/** Enough for any instructor; a catalogue beyond it is what the admin's search is for. */
+const MAX_STUDIO_COURSE_PAGES = 20;
+
+/** Every course of the signed-in instructor (studio/courses, page after page). */
+export async function fetchAllStudioCourses(signal?: AbortSignal): Promise<StudioCourseSummary[]> {
+  const items: StudioCourseSummary[] = [];
+  for (let page = 1; page <= MAX_STUDIO_COURSE_PAGES; page += 1) {
+    const result = await request<Paged<StudioCourseSummary>>('GET', '/studio/courses', {
+      query: { page, pageSize: COURSE_PAGE_SIZE },
+      signal,
+    });
+    items.push(...result.items);
+    if (result.items.length === 0 || page * result.pageSize >= result.total) break;
+  }
+  return items;
+}
+
+/**
+ * Published courses whose title matches `q` (all of them, newest first, when `q` is empty). Free
+ * ones come too (search filters "free only", not "paid only"); the caller leaves them out.
+ */
+export const fetchPublishedCourses = (query: { q: string; page: number }, signal?: AbortSignal) =>
+  request<Paged<CourseCard>>('GET', '/search', {
+    query: {
+      q: query.q,
+      sort: query.q ? 'relevance' : 'newest',
+      page: query.page,
+      pageSize: COURSE_PAGE_SIZE,
+    },
+    signal,
+  });
 
 export const fetchRevenue = (query: { from: string; to: string }, signal?: AbortSignal) =>
   request<Revenue>('GET', '/studio/revenue', { query, signal });

@@ -90,8 +90,15 @@ export class EnrollmentRepository {
     return row !== undefined;
   }
 
-  /** Ends access (a refund, an admin decision), inside the caller's transaction; false when not active. */
-  async revoke(tx: Db, values: { userId: string; courseId: string; reason: string; at: Date }): Promise<boolean> {
+  /**
+   * Ends access (a refund, an admin decision), inside the caller's transaction; false when not
+   * active. With `orderId` only the access that order granted ends: refunding a second payment for
+   * a course, or an order whose student had access some other way, leaves that access alone.
+   */
+  async revoke(
+    tx: Db,
+    values: { userId: string; courseId: string; reason: string; at: Date; orderId?: string },
+  ): Promise<boolean> {
     const [row] = await tx
       .update(enrollments)
       .set({ status: 'revoked', revokedAt: values.at, revokedReason: values.reason })
@@ -100,6 +107,7 @@ export class EnrollmentRepository {
           eq(enrollments.userId, values.userId),
           eq(enrollments.courseId, values.courseId),
           eq(enrollments.status, 'active'),
+          values.orderId === undefined ? undefined : eq(enrollments.orderId, values.orderId),
         ),
       )
       .returning({ id: enrollments.id });

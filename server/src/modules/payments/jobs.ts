@@ -83,7 +83,8 @@ export function paymentJobHandlers(deps: PaymentJobDependencies) {
     const found = await orders.findWithCourse(orderId);
     if (!found) return undefined;
     const buyer = await orders.buyer(found.order.userId);
-    if (!buyer) return undefined;
+    // A deleted (anonymised) account gets no more mail, like the refund decisions (refund-service.ts).
+    if (!buyer || buyer.deletedAt) return undefined;
     return { ...found, buyer };
   }
 

@@ -7,9 +7,23 @@ import { releaseCouponUse, retakeCouponUse } from './pricing.js';
 import type { NewOrder, OrderRepository, OrderRow } from './repository.js';
 import { describePlan, planTransition, type TransitionPlan } from './state-machine.js';
 
+/**
+ * A payment. What the event says was paid, when it says it, must be this order's: a paid event
+ * for another session, another amount or another currency makes nobody paid (see paidMismatch).
+ */
+export interface PaidChange {
+  to: 'paid';
+  paymentIntentId?: string;
+  /** Minor units the gateway says it took. */
+  amount?: number;
+  currency?: string;
+  /** The checkout session the payment was made on. */
+  sessionId?: string;
+}
+
 /** What an event (or a service decision) asks of an order. */
 export type OrderChange =
-  | { to: 'paid'; paymentIntentId?: string }
+  | PaidChange
   | { to: 'failed'; reason: string }
   | { to: 'expired' }
   /** Below the order's amount it only records the amount refunded so far (a partial refund). */
@@ -91,27 +105,56 @@ export class OrderLedger {
       return { result: { duplicate, order: undefined, plan: undefined, outcome }, afterCommit: nothing };
     }
 
-    const { patch, plan, outcome } = this.decide(order, change, at);
+    const mismatch = change.to === 'paid' ? paidMismatch(order, change) : undefined;
+    const decided = mismatch
+      ? { patch: undefined, plan: undefined, outcome: mismatch }
+      : this.decide(order, change, at);
+    const { patch, plan } = decided;
+    let { outcome } = decided;
     if (options.eventId && !(await this.record(tx, options, order.id, outcome, at))) {
       return { result: { duplicate: true, order, plan: undefined, outcome: 'duplicate' }, afterCommit: nothing };
+    }
+    if (mismatch && change.to === 'paid') {
+      // Recorded and acknowledged (a retry would say the same), but nobody gets the course on it:
+      // a signed event can still name the wrong order (a bug, another site on the account).
+      this.log?.warn(
+        {
+          orderId: order.id,
+          eventId: options.eventId,
+          outcome,
+          expected: { amount: order.amount, currency: order.currency, sessionId: order.checkoutSessionId },
+          received: { amount: change.amount, currency: change.currency, sessionId: change.sessionId },
+        },
+        'a payment event does not match its order: not applied',
+      );
     }
     if (!patch) return { result: { duplicate: false, order, plan, outcome }, afterCommit: nothing };
 
     const updated = await this.orders.update(tx, order.id, { ...patch, updatedAt: at });
+    let enrolled = false;
     let revoked = false;
     if (plan?.enroll) {
-      await this.enrollments.enroll(tx, {
+      const enrollment = await this.enrollments.enroll(tx, {
         userId: order.userId,
         courseId: order.courseId,
         source: 'order',
         orderId: order.id,
         at,
       });
+      enrolled = enrollment !== undefined;
+      if (!enrolled) {
+        // The student already had the course (another order, a grant): the money was taken all
+        // the same, so the order is paid, but it granted nothing and refunding it takes nothing away.
+        outcome = 'paid_already_enrolled';
+        if (options.eventId) await this.orders.setEventOutcome(tx, options.eventId, outcome);
+      }
     }
     if (plan?.revoke) {
+      // Only the access this order granted: a refund of an order that granted nothing ends nothing.
       revoked = await this.enrollments.revoke(tx, {
         userId: order.userId,
         courseId: order.courseId,
+        orderId: order.id,
         reason: 'refunded',
         at,
       });
@@ -121,10 +164,16 @@ export class OrderLedger {
 
     const afterCommit: AfterCommit = async () => {
       if (!plan?.moved) return;
+      if (plan.enroll && !enrolled) {
+        this.log?.warn(
+          { orderId: order.id, userId: order.userId, courseId: order.courseId },
+          'an order was paid for a course its student already had: an admin may refund it',
+        );
+      }
       // Each step on its own: the order is settled, and a cache or queue hiccup must not turn the
       // webhook into an error the gateway would retry (the retry would be a duplicate anyway).
       await this.safely('catalog invalidation', order.id, async () => {
-        if (plan.enroll || revoked) await this.catalog.courseChanged(order.courseId);
+        if (enrolled || revoked) await this.catalog.courseChanged(order.courseId);
       });
       if (revoked) {
         for (const listener of this.revocationListeners) {
@@ -243,4 +292,20 @@ export class OrderLedger {
       this.log?.warn({ err: error, orderId }, `order settled, but ${what} failed`);
     }
   }
+}
+
+/**
+ * Why a paid event must not pay this order, or undefined when it may. Each check runs only when
+ * the event says that much: a service decision (a 100 % coupon) or a reconciliation names no
+ * amount. A `no_payment_required` completion says 0, which no order with a price matches.
+ */
+export function paidMismatch(order: OrderRow, change: PaidChange): 'session_mismatch' | 'amount_mismatch' | undefined {
+  if (change.sessionId !== undefined && order.checkoutSessionId && change.sessionId !== order.checkoutSessionId) {
+    return 'session_mismatch';
+  }
+  if (change.amount !== undefined && change.amount !== order.amount) return 'amount_mismatch';
+  if (change.currency !== undefined && change.currency.toUpperCase() !== order.currency.toUpperCase()) {
+    return 'amount_mismatch';
+  }
+  return undefined;
 }

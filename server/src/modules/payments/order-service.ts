@@ -62,6 +62,14 @@ export interface OrderServiceLog {
 }
 
 const orderNotFound = () => new AppError(404, 'order_not_found', 'No such order.');
+const alreadyEnrolled = () => new AppError(409, 'already_enrolled', 'You are already enrolled in this course.');
+const orderOpen = (open: OrderRow) =>
+  new AppError(409, 'order_open', 'You already have an order for this course waiting for payment.', {
+    orderId: open.id,
+    checkoutUrl: open.checkoutUrl,
+  });
+const gatewayError = () =>
+  new AppError(502, 'payment_gateway_error', 'The payment provider could not be reached. Try again shortly.');
 const paymentsUnavailable = () =>
   new AppError(503, 'payments_unavailable', 'Paid courses cannot be bought on this site right now.');
 
@@ -112,6 +120,14 @@ export class OrderService {
     let created: { order: OrderRow; afterCommit: () => Promise<void> };
     try {
       created = await this.orders.transaction(async (tx) => {
+        // One purchase decision per student at a time. The checks above ran outside this
+        // transaction, and neither index stops two creates that both read "not enrolled": an order a
+        // 100 % coupon pays at once is not pending, so the one-open-order index never sees it. With
+        // the student's row locked, the second waits here and then sees what the first committed.
+        await this.orders.lockUser(tx, actor.userId);
+        if (await this.orders.isEnrolled(actor.userId, course.id, tx)) throw alreadyEnrolled();
+        const open = await this.orders.findOpen(actor.userId, course.id, tx);
+        if (open) throw orderOpen(open);
         if (coupon && !(await reserveCouponUse(tx, coupon.id, this.now()))) {
           // Someone took the last use (or it changed) since it was read: say which.
           const fresh = await this.orders.couponByCode(coupon.code, tx);
@@ -137,11 +153,13 @@ export class OrderService {
         return { order: result.order!, afterCommit };
       });
     } catch (error) {
-      if (violatedUniqueIndex(error) === undefined) throw error;
+      const openFound = error instanceof AppError && error.code === 'order_open';
+      const unique = violatedUniqueIndex(error) !== undefined;
+      if (!openFound && !unique) throw error;
       // A concurrent request with the same key, or for the same course, won the race.
       const replay = idempotencyKey ? await this.replay(actor.userId, idempotencyKey, input.courseId) : undefined;
       if (replay) return replay;
-      await this.refuseOpenOrder(actor.userId, course.id, idempotencyKey);
+      if (unique) await this.refuseOpenOrder(actor.userId, course.id, idempotencyKey);
       throw error;
     }
     await created.afterCommit();
@@ -158,17 +176,40 @@ export class OrderService {
       new AppError(409, 'order_not_pending', 'Only an order waiting for payment can be cancelled.', { status });
     if (found.order.status !== 'pending') throw notPending(found.order.status);
     if (this.gateway && found.order.checkoutSessionId) {
-      try {
-        await this.gateway.expireCheckout(found.order.checkoutSessionId);
-      } catch (error) {
-        // Already completed or expired at the gateway: its event settles the order either way.
-        this.log?.warn({ err: error, orderId }, 'could not expire the checkout session');
-      }
+      await this.closeSession(this.gateway, orderId, found.order.checkoutSessionId);
     }
     const { order } = await this.ledger.apply(orderId, { to: 'expired' });
     // A payment that landed meanwhile outranks the cancellation.
     if (order!.status !== 'expired') throw notPending(order!.status);
     return toOrderView(order!, found.course);
+  }
+
+  /**
+   * Closes the gateway's session before the order is called expired: a session left open could
+   * still be paid, and the payment would land on an order the student was told was cancelled.
+   * When closing fails the gateway is asked what became of it; only an expired session lets the
+   * cancellation go on.
+   */
+  private async closeSession(gateway: PaymentGatewayPort, orderId: string, sessionId: string): Promise<void> {
+    try {
+      await gateway.expireCheckout(sessionId);
+      return;
+    } catch (error) {
+      this.log?.warn({ err: error, orderId }, 'could not expire the checkout session');
+    }
+    let status: 'open' | 'complete' | 'expired';
+    try {
+      status = (await gateway.retrieveCheckout(sessionId)).status;
+    } catch (error) {
+      this.log?.warn({ err: error, orderId }, 'could not ask the gateway about the checkout session');
+      throw gatewayError();
+    }
+    if (status === 'expired') return;
+    if (status === 'complete') {
+      // Paid (or being paid) meanwhile: its webhook, or reconciliation, settles the order.
+      throw new AppError(409, 'order_being_paid', 'This order is being paid and can no longer be cancelled.');
+    }
+    throw gatewayError();
   }
 
   async listMine(userId: string, filter: { page: number; pageSize: number; status?: OrderStatus }) {
@@ -209,9 +250,7 @@ export class OrderService {
       throw new AppError(409, 'own_course', 'Instructors already have access to their own course.');
     }
     if (!course.priceAmount) throw new AppError(409, 'course_free', 'This course is free: enroll without an order.');
-    if (await this.orders.isEnrolled(userId, courseId)) {
-      throw new AppError(409, 'already_enrolled', 'You are already enrolled in this course.');
-    }
+    if (await this.orders.isEnrolled(userId, courseId)) throw alreadyEnrolled();
     if (!this.gateway) throw paymentsUnavailable();
     return { course: { ...course, priceAmount: course.priceAmount }, gateway: this.gateway };
   }
@@ -236,10 +275,7 @@ export class OrderService {
       const { order } = await this.ledger.apply(open.id, { to: 'expired' });
       if (order?.status !== 'pending') return;
     }
-    throw new AppError(409, 'order_open', 'You already have an order for this course waiting for payment.', {
-      orderId: open.id,
-      checkoutUrl: open.checkoutUrl,
-    });
+    throw orderOpen(open);
   }
 
   private async replay(userId: string, key: string, courseId: string): Promise<CreatedOrder | undefined> {
@@ -272,7 +308,7 @@ export class OrderService {
       // No half-made order: it fails (the coupon use goes back) and its key is freed for a retry.
       await this.ledger.apply(order.id, { to: 'failed', reason: 'gateway_error' });
       await this.orders.clearIdempotencyKey(order.id);
-      throw new AppError(502, 'payment_gateway_error', 'The payment provider could not be reached. Try again shortly.');
+      throw gatewayError();
     }
     const updated = await this.orders.attachCheckout(order.id, {
       gateway: gateway.backend,

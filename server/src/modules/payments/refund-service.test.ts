@@ -47,8 +47,9 @@ function paidOrder(): ListedOrder {
  * The service against an in-memory stand-in of its repository and ledger, for what an integration
  * test cannot easily make happen: no gateway, a gateway that answers "pending" or refuses.
  */
-function harness(gatewayAnswer: RefundResult['status'] | 'none') {
+function harness(gatewayAnswer: RefundResult['status'] | 'none', orderPatch: Partial<ListedOrder['order']> = {}) {
   const listed = paidOrder();
+  Object.assign(listed.order, orderPatch);
   let request: RefundRequestRow = {
     id: 'request-1',
     orderId: ORDER_ID,
@@ -160,6 +161,36 @@ describe('refund service', () => {
     }
     expect(h.state().request.status).toBe('requested');
     expect(h.state().order.refundRequestedAt).toBeNull();
+  });
+
+  it('refuses to refund a gateway order whose payment is unknown, leaving the access and the request', async () => {
+    const h = harness('succeeded', { paymentIntentId: null });
+    await expect(h.service.approve(admin, 'request-1', undefined)).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'order_not_refundable',
+    });
+    await expect(h.service.refundDirectly(admin, ORDER_ID, 'Goodwill')).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'order_not_refundable',
+    });
+    // Nothing marked refunded (which would end the course) while the money stays at the gateway.
+    expect(h.applied).toEqual([]);
+    expect(h.gatewayCalls).toEqual([]);
+    expect(h.state().order.status).toBe('paid');
+    expect(h.state().request.status).toBe('requested');
+  });
+
+  it('refunds an order a coupon made free without asking the gateway', async () => {
+    const h = harness('succeeded', { gateway: null, amount: 0, discountAmount: 30_000, paymentIntentId: null });
+    const { order } = await h.service.refundDirectly(admin, ORDER_ID, 'Goodwill');
+    expect(order.status).toBe('refunded');
+    expect(h.gatewayCalls).toEqual([]);
+    expect(h.applied).toEqual([
+      {
+        change: { to: 'refunded', amountRefunded: 0, reason: 'Goodwill' },
+        options: { eventId: `refund:${ORDER_ID}`, eventType: 'refund.api' },
+      },
+    ]);
   });
 
   it('answers an open request as approved when an admin refunds its order directly', async () => {

@@ -243,7 +243,8 @@ export class RefundService {
    * Asks the gateway to refund the whole payment. The order is marked as refund-requested first,
    * so reconciliation finds it should the answer get lost. When the gateway says the refund
    * succeeded the order becomes refunded now; otherwise the gateway's refund event does it later.
-   * The idempotency key is per order: an approval retried after a timeout refunds once.
+   * The idempotency key is per attempt (`refund:<order>:<attempt>`): an approval retried after a
+   * timeout refunds once, and an attempt after a refusal is a new refund.
    */
   private async refundOrder(
     gateway: Pick<PaymentGatewayPort, 'refund'>,
@@ -257,12 +258,20 @@ export class RefundService {
     if (order.status !== 'paid') {
       throw new AppError(409, 'order_not_paid', 'Only a paid order can be refunded.', { status: order.status });
     }
-    if (!order.paymentIntentId) {
+    if (order.gateway === null && order.amount === 0) {
       // Paid without the gateway (a coupon made it free): nothing to give back but the access.
       await this.ledger.apply(
         orderId,
         { to: 'refunded', amountRefunded: order.amount, reason },
         { eventId: `refund:${orderId}`, eventType: 'refund.api' },
+      );
+    } else if (!order.paymentIntentId) {
+      // Money was taken through the gateway but we do not know which payment: marking it refunded
+      // here would end the access while the student's money stays with the gateway.
+      throw new AppError(
+        409,
+        'order_not_refundable',
+        'This order has no payment on record at the gateway; refund it there by hand.',
       );
     } else {
       const marked = await this.ledger.markRefundRequested(orderId, reason);

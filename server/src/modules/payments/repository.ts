@@ -36,6 +36,8 @@ export interface Buyer {
   email: string;
   displayName: string;
   locale: 'ko' | 'en';
+  /** Set once the account was deleted (anonymised): no mail goes to it any more. */
+  deletedAt: Date | null;
 }
 
 const PG_UNIQUE_VIOLATION = '23505';
@@ -60,6 +62,16 @@ export class OrderRepository {
 
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
     return this.primary.transaction((tx) => work(tx));
+  }
+
+  /**
+   * Serialises one student's purchase decisions (order-service.ts create). NO KEY UPDATE rather
+   * than UPDATE: it excludes another create's lock just the same, but not the key-share locks that
+   * inserting any row referencing the user takes (an enrollment, a playback session, an event),
+   * so a webhook settling another order of this student never waits on it or deadlocks with it.
+   */
+  async lockUser(tx: Db, userId: string): Promise<void> {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('no key update');
   }
 
   /** Locks the order for the rest of the transaction: events for one order apply one at a time. */
@@ -90,8 +102,8 @@ export class OrderRepository {
     return row;
   }
 
-  async findOpen(userId: string, courseId: string): Promise<OrderRow | undefined> {
-    const [row] = await this.primary
+  async findOpen(userId: string, courseId: string, tx: Db = this.primary): Promise<OrderRow | undefined> {
+    const [row] = await tx
       .select()
       .from(orders)
       .where(and(eq(orders.userId, userId), eq(orders.courseId, courseId), eq(orders.status, 'pending')));
@@ -163,6 +175,11 @@ export class OrderRepository {
     return inserted.length > 0;
   }
 
+  /** The effect turned out other than planned when the event was stored (see the ledger). */
+  async setEventOutcome(tx: Db, eventId: string, outcome: string): Promise<void> {
+    await tx.update(paymentEvents).set({ outcome }).where(eq(paymentEvents.id, eventId));
+  }
+
   async listOf(
     userId: string,
     filter: { page: number; pageSize: number; status?: OrderStatus },
@@ -201,8 +218,8 @@ export class OrderRepository {
     return findCouponByCode(tx, code);
   }
 
-  async isEnrolled(userId: string, courseId: string): Promise<boolean> {
-    const [row] = await this.primary
+  async isEnrolled(userId: string, courseId: string, tx: Db = this.primary): Promise<boolean> {
+    const [row] = await tx
       .select({ id: enrollments.id })
       .from(enrollments)
       .where(and(eq(enrollments.userId, userId), eq(enrollments.courseId, courseId), eq(enrollments.status, 'active')));
@@ -211,7 +228,13 @@ export class OrderRepository {
 
   async buyer(userId: string): Promise<Buyer | undefined> {
     const [row] = await this.primary
-      .select({ id: users.id, email: users.email, displayName: users.displayName, locale: users.locale })
+      .select({
+        id: users.id,
+        email: users.email,
+        displayName: users.displayName,
+        locale: users.locale,
+        deletedAt: users.deletedAt,
+      })
       .from(users)
       .where(eq(users.id, userId));
     return row;
@@ -227,7 +250,10 @@ export class OrderRepository {
       .limit(limit);
   }
 
-  /** Paid orders whose refund was asked of the gateway and not yet seen completed. */
+  /**
+   * Paid orders whose refund was asked of the gateway and not yet seen completed. The WHERE
+   * carries the partial predicate of orders_refund_in_flight_idx.
+   */
   async refundsInFlight(before: Date, limit: number): Promise<OrderRow[]> {
     return this.primary
       .select()
@@ -244,14 +270,27 @@ export class OrderRepository {
       .limit(limit);
   }
 
-  /** Paid orders whose receipt has not gone out although they were paid before `before`. */
+  /**
+   * Paid orders whose receipt has not gone out although they were paid before `before`, of
+   * accounts that still exist (a deleted one gets no receipt, so it would be asked for forever).
+   * The WHERE carries the partial predicate of orders_receipt_due_idx.
+   */
   async receiptsMissing(before: Date, limit: number): Promise<OrderRow[]> {
-    return this.primary
-      .select()
+    const rows = await this.primary
+      .select({ order: orders })
       .from(orders)
-      .where(and(eq(orders.status, 'paid'), isNull(orders.receiptSentAt), lt(orders.paidAt, before)))
+      .innerJoin(users, eq(users.id, orders.userId))
+      .where(
+        and(
+          eq(orders.status, 'paid'),
+          isNull(orders.receiptSentAt),
+          lt(orders.paidAt, before),
+          isNull(users.deletedAt),
+        ),
+      )
       .orderBy(asc(orders.paidAt))
       .limit(limit);
+    return rows.map((r) => r.order);
   }
 
   async markReceiptSent(orderId: string, at: Date): Promise<void> {

@@ -38,10 +38,8 @@ export class RevenueRepository {
         currency: orders.currency,
         orders: count(),
         gross: sql<number>`coalesce(sum(${orders.amount}), 0)::float8`.mapWith(Number),
-        refunded:
-          sql<number>`coalesce(sum(${orders.refundedAmount}) filter (where ${orders.status} = 'refunded'), 0)::float8`.mapWith(
-            Number,
-          ),
+        // Every amount given back, a partial refund of a still-paid order included.
+        refunded: sql<number>`coalesce(sum(${orders.refundedAmount}), 0)::float8`.mapWith(Number),
       })
       .from(orders)
       .innerJoin(courses, eq(courses.id, orders.courseId))

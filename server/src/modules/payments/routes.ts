@@ -109,6 +109,8 @@ export function orderRoutes(orders: OrderService): FastifyPluginAsyncZod {
             200: z.object({ order: orderSchema }),
             404: errorResponseSchema,
             409: errorResponseSchema,
+            // The gateway could not close the session, and did not say it was closed already.
+            502: errorResponseSchema,
             ...denied,
           },
         },

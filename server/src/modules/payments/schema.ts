@@ -122,6 +122,14 @@ export const orders = pgTable(
     index('orders_status_idx').on(t.status, t.createdAt),
     // Instructor revenue by course and month.
     index('orders_course_paid_idx').on(t.courseId, t.paidAt),
+    // Reconciliation's two other scans, each over the few rows still waiting (repository.ts
+    // receiptsMissing and refundsInFlight; their WHERE carries these predicates).
+    index('orders_receipt_due_idx')
+      .on(t.paidAt)
+      .where(sql`${t.status} = 'paid' and ${t.receiptSentAt} is null`),
+    index('orders_refund_in_flight_idx')
+      .on(t.refundRequestedAt)
+      .where(sql`${t.refundRequestedAt} is not null and ${t.refundedAt} is null`),
     check(
       'orders_amounts',
       sql`${t.listAmount} >= 0 and ${t.discountAmount} >= 0 and ${t.amount} = ${t.listAmount} - ${t.discountAmount} and ${t.refundedAmount} between 0 and ${t.amount}`,
@@ -173,5 +181,7 @@ export const refundRequests = pgTable(
       .on(t.orderId)
       .where(sql`${t.status} = 'requested'`),
     index('refund_requests_status_idx').on(t.status, t.createdAt),
+    // An order's latest request (its page, the admin's list).
+    index('refund_requests_order_idx').on(t.orderId, t.createdAt),
   ],
 );

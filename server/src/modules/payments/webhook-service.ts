@@ -20,9 +20,17 @@ export function changeFor(event: ActionableEvent): OrderChange {
       // An unpaid completion is a bank transfer or similar still on its way: only its intent is news.
       // (An empty intent records nothing.)
       if (event.paymentStatus === 'unpaid') return { to: 'pending', paymentIntentId: event.paymentIntentId ?? '' };
-      return { to: 'paid', paymentIntentId: event.paymentIntentId };
+      // Paid (or "no payment required") only for what this order costs, on this order's session:
+      // the ledger refuses anything else. A no-payment completion says 0, which no priced order is.
+      return {
+        to: 'paid',
+        paymentIntentId: event.paymentIntentId,
+        amount: event.amountTotal,
+        currency: event.currency,
+        sessionId: event.sessionId || undefined,
+      };
     case 'checkout.async_payment_succeeded':
-      return { to: 'paid', paymentIntentId: event.paymentIntentId };
+      return { to: 'paid', paymentIntentId: event.paymentIntentId, sessionId: event.sessionId || undefined };
     case 'checkout.async_payment_failed':
       return { to: 'failed', reason: 'payment_failed' };
     case 'checkout.expired':
