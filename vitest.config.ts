@@ -11,7 +11,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['server/src/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: [
+            'server/src/**/*.test.ts',
+            'web/src/**/*.test.ts',
+            'infra/test/**/*.test.ts',
+            'deploy/**/*.unit.test.ts',
+          ],
           exclude: ['**/*.contract.test.ts', '**/node_modules/**'],
           environment: 'node',
         },
