@@ -73,12 +73,37 @@ describe('S3 raw upload lifecycle', () => {
     await storage.close();
 
     const puts = fake.captured.filter((r) => r.method === 'PUT' && r.url.includes('lifecycle'));
-    expect(puts.map((r) => r.url.split('?')[0]!.replace(/\/$/, ''))).toEqual(['/lectio-videos-raw']);
-    const xml = puts[0]!.body;
+    const bucketOf = (r: Captured) => r.url.split('?')[0]!.replace(/\/$/, '');
+    expect(puts.map(bucketOf).sort()).toEqual(['/lectio-backups', '/lectio-videos-raw']);
+    const xml = puts.find((r) => bucketOf(r) === '/lectio-videos-raw')!.body;
     expect(xml).toContain('<LifecycleConfiguration');
     expect(xml).toMatch(/<Transition><Days>45<\/Days><StorageClass>GLACIER_IR<\/StorageClass><\/Transition>/);
     expect(xml).toMatch(/<AbortIncompleteMultipartUpload><DaysAfterInitiation>7<\/DaysAfterInitiation>/);
     expect(xml.match(/<Status>Enabled<\/Status>/g)).toHaveLength(2);
+    expect(warnings).toEqual([]);
+  });
+
+  it('deletes the dumps after 90 days (old versions a day later), stray multipart parts after 7', async () => {
+    const fake = await fakeS3(200);
+    server = fake.server;
+    const warnings: string[] = [];
+    const storage = storageAt(fake.endpoint, warnings);
+    await storage.ensureBuckets();
+    await storage.close();
+    const put = fake.captured.find(
+      (r) => r.method === 'PUT' && r.url.includes('lifecycle') && r.url.startsWith('/lectio-backups'),
+    );
+    const xml = put?.body ?? '';
+    expect(xml).toMatch(/<ID>backups-expire<\/ID>/);
+    // pgBackRest's repository shares the bucket and must not lose its long-lived files to age.
+    expect(xml).toMatch(/<ID>backups-expire<\/ID><Filter><Prefix>postgres\/<\/Prefix><\/Filter>/);
+    expect(xml).toMatch(/<Expiration><Days>90<\/Days><\/Expiration>/);
+    expect(xml).toMatch(
+      /<NoncurrentVersionExpiration><NoncurrentDays>1<\/NoncurrentDays><\/NoncurrentVersionExpiration>/,
+    );
+    expect(xml).toMatch(/<AbortIncompleteMultipartUpload><DaysAfterInitiation>7<\/DaysAfterInitiation>/);
+    // No transition: a backup is read in a disaster, when a cold-storage restore delay hurts most.
+    expect(xml).not.toContain('<Transition>');
     expect(warnings).toEqual([]);
   });
 
@@ -89,7 +114,10 @@ describe('S3 raw upload lifecycle', () => {
     const storage = storageAt(fake.endpoint, warnings);
     await expect(storage.ensureBuckets()).resolves.toBeUndefined();
     await storage.close();
-    expect(warnings).toEqual([expect.stringMatching(/does not support bucket lifecycle rules/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/does not support bucket lifecycle rules; raw uploads/),
+      expect.stringMatching(/does not support bucket lifecycle rules; backups/),
+    ]);
     const body = fake.captured.find((r) => r.url.includes('lifecycle'))?.body ?? '';
     expect(body).toMatch(/<Days>30<\/Days>/);
   });

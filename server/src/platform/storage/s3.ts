@@ -86,6 +86,19 @@ const DEFAULT_STREAM_PART_BYTES = 8 * MiB;
 const DEFAULT_RAW_COLD_AFTER_DAYS = 30;
 /** Parts of uploads nobody completed or aborted (a closed tab) stop costing money after this. */
 const ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7;
+/**
+ * The design keeps backups 30 days (the backup job prunes to BACKUP_RETENTION_DAYS); the bucket
+ * deletes anything older than this whatever the job does, so a broken pruner cannot keep backups
+ * (personal data) forever.
+ */
+const BACKUPS_EXPIRE_AFTER_DAYS = 90;
+/**
+ * On a versioned bucket an expiry or a delete only adds a delete marker and keeps the data as an
+ * old version: gone a day later, so "deleted after 90 days" holds for the bytes (as in infra/).
+ */
+const BACKUPS_NONCURRENT_EXPIRE_AFTER_DAYS = 1;
+/** Where `lectio backup` writes (modules/backups); the rest of the bucket is pgBackRest's. */
+const BACKUPS_EXPIRING_PREFIX = 'postgres/';
 /** Errors an abort may meet without anything being wrong with the upload's bookkeeping. */
 const ABORT_UNSUPPORTED = new Set(['MethodNotAllowed', 'NotImplemented']);
 /** S3's completion errors that mean the same as the local store's. */
@@ -122,6 +135,7 @@ export class S3Storage implements StoragePort {
   async ensureBuckets(): Promise<void> {
     await Promise.all(BUCKETS.map((bucket) => this.#ensureBucket(this.#bucketName(bucket))));
     await this.#ensureRawLifecycle();
+    await this.#ensureBackupsLifecycle();
     await this.#ensureRawCors();
   }
 
@@ -392,6 +406,48 @@ export class S3Storage implements StoragePort {
         name === 'NotImplemented' || name === 'MethodNotAllowed'
           ? 'this S3 server does not support bucket lifecycle rules; raw uploads stay in the standard storage class'
           : 'could not set the videos-raw lifecycle rule; raw uploads stay in the standard storage class',
+      );
+    }
+  }
+
+  /**
+   * Backups expire after 90 days, their replaced or deleted versions a day later (versioned
+   * buckets), and dumps whose multipart upload died (a worker killed mid-upload) after 7. Written
+   * on every start like the raw rule; a server without lifecycle support gets a warning.
+   */
+  async #ensureBackupsLifecycle(): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: this.#bucketName('backups'),
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                ID: 'backups-expire',
+                Status: 'Enabled',
+                // Only the dumps: pgBackRest's repository (pgbackrest/) expires its own files, and an
+                // age rule would delete archive.info, which it writes once and needs for ever.
+                Filter: { Prefix: BACKUPS_EXPIRING_PREFIX },
+                Expiration: { Days: BACKUPS_EXPIRE_AFTER_DAYS },
+                NoncurrentVersionExpiration: { NoncurrentDays: BACKUPS_NONCURRENT_EXPIRE_AFTER_DAYS },
+              },
+              {
+                ID: 'abort-incomplete-multipart-uploads',
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS },
+              },
+            ],
+          },
+        }),
+      );
+    } catch (error) {
+      const name = error instanceof S3ServiceException ? error.name : undefined;
+      this.#logger?.warn(
+        { error: name ?? String(error) },
+        name === 'NotImplemented' || name === 'MethodNotAllowed'
+          ? 'this S3 server does not support bucket lifecycle rules; backups older than 90 days are not deleted by the bucket'
+          : 'could not set the backups lifecycle rule; backups older than 90 days are not deleted by the bucket',
       );
     }
   }
