@@ -134,6 +134,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('serves metrics nowhere unless asked, and never on the public port without a token', () => {
+    expect(loadConfig({}, '/srv').metrics).toEqual({ port: undefined, token: undefined });
+    const token = 't'.repeat(16);
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: token }, '/srv').metrics).toEqual({ port: 9464, token });
+    expect(problemsOf({ METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN']);
+    expect(problemsOf({ METRICS_PORT: '3000' })).toEqual(['METRICS_PORT']);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '' }).http.port).toBe(3000);
   });

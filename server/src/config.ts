@@ -127,6 +127,12 @@ const envSchema = z.object({
   PAYMENTS_RECONCILE_AFTER_MINUTES: int(1, 24 * 60).default(15),
   REFUND_WINDOW_DAYS: int(0, 365).default(7),
   REFUND_MAX_WATCHED_PERCENT: int(0, 100).default(30),
+  BACKUP_RETENTION_DAYS: int(1, 3650).default(30),
+
+  METRICS_PORT: int(1, 65535).optional(),
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('lectio'),
 });
 
 const GIB = 1024 ** 3;
@@ -266,6 +272,21 @@ export interface Config {
     reconcileAfterMs: number;
     refund: { windowDays: number; maxWatchedPercent: number };
   };
+  backups: {
+    /** Scheduled and manual backups older than this are deleted (the newest of each kind is always kept). */
+    retentionDays: number;
+  };
+  tracing: {
+    /** OTLP/HTTP collector base URL; undefined = spans are not exported (trace ids still made for logs). */
+    otlpEndpoint: string | undefined;
+    serviceName: string;
+  };
+  metrics: {
+    /** A listener serving only /metrics, for scrapers inside the private network; undefined = none. */
+    port: number | undefined;
+    /** Bearer token that opens /metrics on the public port; undefined = not served there. */
+    token: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -333,6 +354,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   // A fake gateway taking "payments" in production must be asked for by name (a staging site).
   const paymentsBackend =
     e.PAYMENTS_BACKEND !== 'auto' ? e.PAYMENTS_BACKEND : hasStripe ? 'stripe' : isProduction ? 'none' : 'test';
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    problems.push({
+      variable: 'METRICS_PORT',
+      message: 'must differ from PORT (the internal listener has no token check)',
+    });
+  }
   if (problems.length) throw new ConfigError(problems);
 
   // Embedded mode is a single-user demo on a laptop: keep it off the network unless asked.
@@ -430,5 +457,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       reconcileAfterMs: e.PAYMENTS_RECONCILE_AFTER_MINUTES * 60_000,
       refund: { windowDays: e.REFUND_WINDOW_DAYS, maxWatchedPercent: e.REFUND_MAX_WATCHED_PERCENT },
     },
+    backups: { retentionDays: e.BACKUP_RETENTION_DAYS },
+    metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }

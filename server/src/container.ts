@@ -14,6 +14,8 @@ import { SeoRepository } from './modules/seo/repository.js';
 import { seoRoutes } from './modules/seo/routes.js';
 import { SeoService } from './modules/seo/service.js';
 import { AdminUserService } from './modules/admin/service.js';
+import { jobMonitorRoutes } from './modules/job-monitor/routes.js';
+import { JobMonitorService } from './modules/job-monitor/service.js';
 import { AccountCache } from './modules/auth/account-cache.js';
 import { LoginGuard } from './modules/auth/login-guard.js';
 import { PrincipalService } from './modules/auth/principals.js';
@@ -111,6 +113,13 @@ import { LocalStorage } from './platform/storage/local.js';
 import { localStorageRoutes } from './platform/storage/local-http.js';
 import type { StoragePort } from './platform/storage/port.js';
 import { createLogger, type Logger } from './platform/telemetry/logger.js';
+import { BackupService, lastBackupSuccess } from './modules/backups/service.js';
+import { createDatabaseDumper } from './platform/db/pg-dump.js';
+import { CACHE_OPERATIONS, MeasuredCache } from './platform/cache/measured.js';
+import { defaultDiskPaths, Metrics } from './platform/telemetry/metrics.js';
+import { metricsRoute } from './platform/telemetry/metrics-http.js';
+import { measureJobs } from './platform/telemetry/job-metrics.js';
+import { QUEUE_NAMES } from './platform/queue/port.js';
 
 /** Every adapter, built once from Config. Nothing else constructs adapters. */
 export interface Platform {
@@ -127,6 +136,8 @@ export interface Platform {
   payments: PaymentGatewayPort | undefined;
   /** APP_SECRET, or the one generated into the data directory. */
   appSecret: string;
+  /** This process's Prometheus registry; its state gauges already watch the adapters above. */
+  metrics: Metrics;
 }
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -153,7 +164,10 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
   const logger = log ?? createLogger({ level: config.logLevel, name: 'lectio' });
   const database = await createDatabase(config.database, purpose);
   try {
-    const cache = await createCache(config.cache);
+    const metrics = new Metrics();
+    metrics.declareCacheOperations(CACHE_OPERATIONS);
+    metrics.declareJobs(ALL_JOB_DECLARATIONS.map((d) => d.name));
+    const cache = new MeasuredCache(await createCache(config.cache), metrics);
     const queue = createQueue(config.queue, { database, logger });
     const appSecret = await resolveAppSecret(config);
     const storage = await createStorage(config.storage, {
@@ -172,7 +186,20 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
       appSecret,
       logger,
     });
-    return { config, log: logger, database, cache, queue, storage, mail, cdn, payments, appSecret };
+    metrics.watch({
+      dbPools: () => database.poolStats(),
+      queues: () =>
+        Promise.all(
+          QUEUE_NAMES.map(async (name) => {
+            const { oldestWaitingMs, ...counts } = await queue.stats(name);
+            return { queue: name, counts, oldestWaitingSeconds: oldestWaitingMs / 1000 };
+          }),
+        ),
+      diskPaths: defaultDiskPaths(config.dataDir),
+      // The embedded database is never backed up (see modules/backups), so it reports no backup age.
+      backups: config.database.backend === 'postgres' ? () => lastBackupSuccess(storage) : undefined,
+    });
+    return { config, log: logger, database, cache, queue, storage, mail, cdn, payments, appSecret, metrics };
   } catch (error) {
     await database.close();
     throw error;
@@ -234,6 +261,7 @@ export function buildServices(platform: Platform) {
     log,
   );
   const playbackRepository = new PlaybackRepository(database.primary);
+  platform.metrics.watch({ activeViewers: (since) => playbackRepository.countActiveSessions(since, new Date()) });
   const playback = new PlaybackService(playbackRepository, courseAccess, playbackUrls, cache, config.playback, log);
   const captions = new CaptionService(playbackRepository, platform.storage, log);
   const playbackMedia = new PlaybackMediaService(playbackKey, platform.storage);
@@ -290,6 +318,7 @@ export function buildServices(platform: Platform) {
   );
   const instructorApplications = new InstructorApplicationService(applicationRepository, userRepository, accountCache);
   const adminUsers = new AdminUserService(userRepository, authRepository, accountCache);
+  const jobMonitor = new JobMonitorService(queue, log);
   const viewCounter = new ViewCounterService(new ViewCountRepository(database.db, database.primary), cache, log);
   const seo = new SeoService(new SeoRepository(database.db), {
     publicUrl: config.http.publicUrl,
@@ -335,6 +364,7 @@ export function buildServices(platform: Platform) {
     accounts,
     instructorApplications,
     adminUsers,
+    jobMonitor,
     catalogCache,
     courseAccess,
     catalog,
@@ -388,6 +418,7 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     paymentsAdminRoutes(services.refunds),
     refundRequestRoutes(services.refunds),
     paymentsStudioRoutes(services.coupons, services.revenue),
+    jobMonitorRoutes(services.jobMonitor),
   ];
   // Demo-only surfaces never exist in production, whatever the backends.
   if (!config.isProduction && platform.mail.backend === 'outbox') {
@@ -396,6 +427,8 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
   if (platform.storage instanceof LocalStorage) routes.push(localStorageRoutes(platform.storage));
   // The built-in gateway's hosted checkout page, served by the app itself.
   if (platform.payments instanceof TestGateway) routes.push(testGatewayRoutes(platform.payments));
+  // On the public port only with a token; the internal METRICS_PORT listener needs none.
+  if (config.metrics.token) routes.push(metricsRoute(platform.metrics, config.metrics.token));
   return buildApp({
     config,
     logger: platform.log,
@@ -403,6 +436,7 @@ export async function buildHttpApp(platform: Platform, services: Services): Prom
     authenticator: services.principals,
     webRoot: WEB_ROOT,
     routes,
+    metrics: platform.metrics,
   });
 }
 
@@ -423,6 +457,13 @@ function buildOrderLedger(
     revocationListeners,
     platform.log,
   );
+}
+
+/** Backups of the database into the backups bucket: `lectio backup`/`restore` and the scheduled job. */
+export function buildBackupService(platform: Platform): BackupService {
+  return new BackupService(createDatabaseDumper(platform.config.database), platform.storage, {
+    retentionDays: platform.config.backups.retentionDays,
+  });
 }
 
 export function jobRegistrations(platform: Platform) {
@@ -448,6 +489,8 @@ export function jobRegistrations(platform: Platform) {
     video: platform.config.video,
     publicUrl: platform.config.http.publicUrl,
     logger: platform.log,
+    backups: buildBackupService(platform),
+    transcodeMetrics: platform.metrics,
     // The progress flush completes courses in the worker; the same listener as the API's.
     courseCompletions: new CertificateService(
       new CertificateRepository(platform.database.primary),
@@ -462,5 +505,5 @@ export function jobRegistrations(platform: Platform) {
     },
   });
   assertEveryJobHasHandler(ALL_JOB_DECLARATIONS, registrations);
-  return registrations;
+  return measureJobs(registrations, platform.metrics);
 }

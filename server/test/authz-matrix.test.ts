@@ -539,6 +539,24 @@ const ROWS: MatrixRow[] = [
     expect: teachers(404),
     request: () => ({ params: { id: randomUUID() }, body: { active: false } }),
   },
+
+  // The job monitor: admins only. No job has that id, so an admin's Retry and Remove answer 404.
+  { operation: 'GET /api/v1/admin/jobs', expect: adminOnly(200) },
+  {
+    operation: 'GET /api/v1/admin/jobs/{queue}',
+    expect: adminOnly(200),
+    request: () => ({ params: { queue: 'default' }, query: { state: 'failed' } }),
+  },
+  {
+    operation: 'POST /api/v1/admin/jobs/{queue}/{id}/retry',
+    expect: adminOnly(404),
+    request: () => ({ params: { queue: 'default', id: '987654321' } }),
+  },
+  {
+    operation: 'DELETE /api/v1/admin/jobs/{queue}/{id}',
+    expect: adminOnly(404),
+    request: () => ({ params: { queue: 'video', id: '987654321' } }),
+  },
 ];
 
 const ROLE_OF: Record<Exclude<Actor, 'anonymous'>, 'student' | 'instructor' | 'admin'> = {

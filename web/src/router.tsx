@@ -161,6 +161,10 @@ export const router = createBrowserRouter([
                 lazy: async () => ({ Component: (await import('./commerce/AdminOrdersPage')).AdminOrdersPage }),
               },
               {
+                path: 'admin/jobs',
+                lazy: async () => ({ Component: (await import('./jobs/AdminJobsPage')).AdminJobsPage }),
+              },
+              {
                 path: 'admin/instructor-applications',
                 lazy: async () => ({
                   Component: (await import('./pages/AdminApplicationsPage')).AdminApplicationsPage,

@@ -19,8 +19,10 @@ import {
 import type { Config } from '../config.js';
 import type { Logger } from '../platform/telemetry/logger.js';
 import type { CachePort } from '../platform/cache/port.js';
+import type { HttpMetrics } from '../platform/telemetry/metrics.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
 import { errorBody, registerErrorHandling } from './errors.js';
+import { registerRequestContext, RequestLogController } from './request-context.js';
 import { cacheRateLimitStore } from './rate-limit.js';
 
 export interface AppOptions {
@@ -33,6 +35,8 @@ export interface AppOptions {
   webRoot?: string;
   /** Each module's routes, registered after the shared plumbing. */
   routes: FastifyPluginAsync[];
+  /** Told of every answered request (latency and status by route pattern). */
+  metrics?: HttpMetrics;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -42,6 +46,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default logger type throughout.
     loggerInstance: options.logger as FastifyBaseLogger,
+    // One INFO line per request, written by request-context.ts once the answer is known; the ids a
+    // line carries come from the async context, so the request's child logger needs no bindings.
+    logController: new RequestLogController(),
+    childLoggerFactory: (logger, _bindings, childOptions) => logger.child({}, childOptions),
     trustProxy: config.http.trustProxy,
     // Keep a caller's request id (from the load balancer) so one id follows a request end to end.
     genReqId: (req) => {
@@ -60,11 +68,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerRequestContext(app);
   registerErrorHandling(app);
   registerAuthentication(app, options.authenticator);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const httpMetrics = options.metrics;
+  if (httpMetrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      httpMetrics.observeHttpRequest({
+        method: request.method,
+        // The pattern keeps one series per route; raw URLs (ids, tokens) would make one per request.
+        route: request.routeOptions.url ?? 'unmatched',
+        statusCode: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+      });
+    });
+  }
 
   const isHttps = config.http.publicUrl.startsWith('https:');
   // Signed media may come from an edge (nginx, CloudFront) on another origin: the player fetches

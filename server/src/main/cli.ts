@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { buildServices, closePlatform, openPlatform } from '../container.js';
+import { buildBackupService, buildServices, closePlatform, openPlatform } from '../container.js';
+import {
+  BACKUP_KINDS,
+  BackupRefusedError,
+  EMBEDDED_BACKUP_MESSAGE,
+  type BackupKind,
+} from '../modules/backups/service.js';
 import { SearchDocumentIndexer } from '../modules/search/document.js';
 import { seedDemoVideos } from '../modules/videos/demo-video.js';
 import { queueTranscodeScheduler } from '../modules/videos/jobs.js';
@@ -10,9 +16,11 @@ import { DemoDataRefusedError, seedDemoData } from '../modules/system/seed.js';
 import { USER_ROLES, UserInputError, type UserRole } from '../modules/users/service.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import { migrate } from '../platform/db/migrate.js';
+import { PgToolError } from '../platform/db/pg-dump.js';
 import { transcodeToHls } from '../platform/media/video/transcode.js';
 import { MediaRejectedError } from '../platform/media/video/types.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
+import { startTracing } from '../platform/telemetry/tracing.js';
 import { serve } from './serve.js';
 
 /** The one place that reads the process environment. */
@@ -60,6 +68,11 @@ program
   .action(async (opts: { api?: boolean; worker?: boolean; queues?: QueueName[] }) => {
     const both = !opts.api && !opts.worker;
     const cfg = config();
+    // Before anything runs, so the first request and the first job already carry a trace id.
+    const tracing = startTracing({
+      serviceName: cfg.tracing.serviceName,
+      otlpEndpoint: cfg.tracing.otlpEndpoint,
+    });
     const server = await serve(cfg, {
       api: both || Boolean(opts.api),
       worker: both || Boolean(opts.worker),
@@ -76,7 +89,8 @@ program
       const timer = setTimeout(() => process.exit(1), cfg.queue.shutdownTimeoutMs + 5_000);
       timer.unref();
       server.stop().then(
-        () => process.exit(0),
+        // The last spans (the shutdown's own jobs) go out before the process ends.
+        () => tracing.shutdown().finally(() => process.exit(0)),
         (error: unknown) => {
           console.error(`error while stopping after ${signal}:`, error);
           process.exit(1);
@@ -224,6 +238,59 @@ program
     }
   });
 
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Refused before the embedded database is even opened (which takes seconds and locks its directory). */
+function refuseEmbeddedBackup(): void {
+  if (config().embedded) throw new BackupRefusedError('embedded_database', EMBEDDED_BACKUP_MESSAGE);
+}
+
+program
+  .command('backup')
+  .description('dump the PostgreSQL database into the backups bucket and prune backups past BACKUP_RETENTION_DAYS')
+  .addOption(
+    new Option('--kind <kind>', 'daily or weekly (default: weekly on Sunday UTC, else daily)').choices(BACKUP_KINDS),
+  )
+  .action(async (opts: { kind?: BackupKind }) => {
+    refuseEmbeddedBackup();
+    await withPlatform('lectio backup', async (platform) => {
+      const backups = buildBackupService(platform);
+      await platform.storage.ensureBuckets();
+      const result = await backups.backup({ kind: opts.kind });
+      console.log(
+        `Stored ${result.key} (${result.size} bytes, ${result.entries} entries) in ${seconds(result.durationMs)} s.` +
+          (result.pruned.length ? ` Pruned ${result.pruned.length} backup(s) past retention.` : ''),
+      );
+    });
+  });
+
+program
+  .command('backups')
+  .description('list the database backups in the backups bucket, oldest first')
+  .action(async () => {
+    await withPlatform('lectio backups', async (platform) => {
+      const list = await buildBackupService(platform).list();
+      for (const b of list) console.log(`${b.key}\t${b.kind}\t${b.size}\t${b.takenAt.toISOString()}`);
+      if (!list.length) console.log('No backups.');
+    });
+  });
+
+program
+  .command('restore')
+  .description('load a backup into the database (DATABASE_URL); "latest" picks the newest backup')
+  .argument('<backup>', 'a key from `lectio backups`, or latest')
+  .option('--clean', 'drop the backed-up objects first, replacing what the database holds now')
+  .action(async (backup: string, opts: { clean?: boolean }) => {
+    refuseEmbeddedBackup();
+    await withPlatform('lectio restore', async (platform) => {
+      const backups = buildBackupService(platform);
+      const key = backup === 'latest' ? (await backups.list()).at(-1)?.key : backup;
+      if (!key) throw new BackupRefusedError('unknown_backup', 'There are no backups to restore.');
+      const result = await backups.restore(key, { clean: Boolean(opts.clean) });
+      console.log(`Restored ${key} (${result.entries} entries) in ${seconds(result.durationMs)} s.`);
+    });
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -231,10 +298,14 @@ try {
     error instanceof ConfigError ||
     error instanceof DataDirBusyError ||
     error instanceof UserInputError ||
-    error instanceof DemoDataRefusedError
+    error instanceof DemoDataRefusedError ||
+    error instanceof BackupRefusedError ||
+    error instanceof PgToolError
   ) {
     console.error(`lectio: ${error.message}`);
-    process.exit(error instanceof UserInputError ? 1 : 78);
+    process.exit(
+      error instanceof UserInputError || error instanceof BackupRefusedError || error instanceof PgToolError ? 1 : 78,
+    );
   }
   console.error(error);
   process.exit(1);

@@ -15,12 +15,16 @@ import { queueTranscodeScheduler } from '../modules/videos/jobs.js';
 import { migrate } from '../platform/db/migrate.js';
 import type { DatabasePort } from '../platform/db/port.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
+import type { Logger } from '../platform/telemetry/logger.js';
+import { startMetricsListener, type MetricsListener } from '../platform/telemetry/metrics-http.js';
 
 export interface ServeOptions {
   api: boolean;
   worker: boolean;
   /** Which queues this worker takes; all by default (e.g. `video` on a big transcoding machine). */
   queues?: QueueName[];
+  /** The process's logger; by default one writing JSON lines to stdout at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 export interface RunningServer {
@@ -35,9 +39,10 @@ export interface RunningServer {
 /** Starts the API, the worker, or both in one process (the embedded all-in-one). */
 export async function serve(config: Config, options: ServeOptions): Promise<RunningServer> {
   const role = options.api && options.worker ? 'all-in-one' : options.api ? 'api' : 'worker';
-  const platform = await openPlatform(config, `lectio serve (${role})`);
+  const platform = await openPlatform(config, `lectio serve (${role})`, options.logger);
   const { log } = platform;
   let app: FastifyInstance | undefined;
+  let metricsListener: MetricsListener | undefined;
   let services: Services;
   try {
     const { applied } = await migrate(platform.database.primary);
@@ -87,8 +92,17 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       app = await buildHttpApp(platform, services);
       await app.listen({ host: config.http.host, port: config.http.port });
     }
+    // Every role gets it: a worker has no public port, and its jobs and queues are what to watch.
+    if (config.metrics.port !== undefined) {
+      metricsListener = await startMetricsListener(platform.metrics, {
+        host: config.http.host,
+        port: config.metrics.port,
+      });
+      log.info({ port: metricsListener.port }, 'metrics listener started');
+    }
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await metricsListener?.close().catch(() => undefined);
     await platform.queue.stopWorkers().catch(() => undefined);
     await closePlatform(platform);
     throw error;
@@ -103,6 +117,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       stopping ??= (async () => {
         log.info('shutting down: no new requests or jobs; finishing what is in flight');
         await app?.close();
+        await metricsListener?.close();
         await platform.queue.stopWorkers();
         await closePlatform(platform);
       })();

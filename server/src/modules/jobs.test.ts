@@ -8,6 +8,7 @@ import { loadConfig } from '../config.js';
 import { NoCdn } from '../platform/cdn/noop.js';
 import type { QueuePort } from '../platform/queue/port.js';
 import type { StoragePort } from '../platform/storage/port.js';
+import { BackupService } from './backups/service.js';
 import { ALL_JOB_DECLARATIONS, buildJobRegistrations, type JobDependencies } from './jobs.js';
 
 // Handlers are only constructed here, never run, so the ports can be empty stand-ins.
@@ -21,6 +22,7 @@ const deps: JobDependencies = {
   video: loadConfig({}).video,
   publicUrl: 'http://127.0.0.1:3000',
   logger: { info() {}, warn() {}, error() {} },
+  backups: new BackupService(undefined, {} as StoragePort, { retentionDays: 30 }),
 };
 
 describe('the job registry', () => {
@@ -35,6 +37,7 @@ describe('the job registry', () => {
         'videos.transcode',
         'videos.remove-version',
         'videos.archive-raw',
+        'backups.run',
       ]),
     );
   });

@@ -5,8 +5,11 @@ import type { Db } from '../platform/db/port.js';
 import type { MailPort } from '../platform/mail/port.js';
 import type { JobDeclaration, JobRegistration, QueuePort } from '../platform/queue/port.js';
 import type { StoragePort } from '../platform/storage/port.js';
+import type { TranscodeMetrics } from '../platform/telemetry/metrics.js';
 import { analyticsJobHandlers, analyticsJobs } from './analytics/jobs.js';
 import { authJobHandlers, authJobs } from './auth/jobs.js';
+import { backupJobHandlers, backupJobs } from './backups/jobs.js';
+import type { BackupService } from './backups/service.js';
 import { certificateJobHandlers, certificateJobs } from './certificates/jobs.js';
 import { notificationJobHandlers, notificationJobs } from './notifications/jobs.js';
 import { paymentJobHandlers, paymentJobs, type PaymentJobDependencies } from './payments/jobs.js';
@@ -26,6 +29,7 @@ export const ALL_JOB_DECLARATIONS: readonly JobDeclaration<unknown>[] = [
   ...certificateJobs,
   ...progressJobs,
   ...paymentJobs,
+  ...backupJobs,
 ];
 
 export interface JobDependencies {
@@ -40,10 +44,14 @@ export interface JobDependencies {
   /** Links in mails point here. */
   publicUrl: string;
   logger: PipelineLogger;
+  /** Told the speed of every finished transcode. */
+  transcodeMetrics?: TranscodeMetrics;
   /** Told when the progress flush completes a course (the certificates module); none = only recorded. */
   courseCompletions?: CourseCompletionListener;
   /** The gateway and the order ledger, for receipts and reconciliation; none = those jobs do nothing. */
   payments?: Pick<PaymentJobDependencies, 'gateway' | 'ledger' | 'reconcileAfterMs'>;
+  /** The scheduled database backup (it skips itself, logged, on the embedded database). */
+  backups: BackupService;
 }
 
 /** Each module hands over its handlers, each given only the ports it uses. */
@@ -62,6 +70,7 @@ export function buildJobRegistrations(deps: JobDependencies): JobRegistration[] 
       video: deps.video,
       publicUrl: deps.publicUrl,
       logger: deps.logger,
+      transcodeMetrics: deps.transcodeMetrics,
     }),
     ...certificateJobHandlers({ db: deps.db, queue: deps.queue, storage: deps.storage, publicUrl: deps.publicUrl }),
     ...progressJobHandlers({
@@ -81,5 +90,6 @@ export function buildJobRegistrations(deps: JobDependencies): JobRegistration[] 
       reconcileAfterMs: deps.payments?.reconcileAfterMs ?? 15 * 60_000,
       logger: deps.logger,
     }),
+    ...backupJobHandlers({ backups: deps.backups, logger: deps.logger }),
   ];
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/container.js';
 import type { DatabasePort } from '../../src/platform/db/port.js';
 import { serve, type RunningServer } from '../../src/main/serve.js';
+import type { Logger } from '../../src/platform/telemetry/logger.js';
 import { freePort } from './private-services.js';
 
 export interface TestServer {
@@ -24,6 +25,8 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   mode = { api: true, worker: true },
+  /** A logger of the test's own, to read what the server writes (logs are silent otherwise). */
+  options: { logger?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lectio-data-'));
   const port = await freePort();
@@ -39,7 +42,7 @@ export async function startTestServer(
   });
   let server: RunningServer;
   try {
-    server = await serve(config, mode);
+    server = await serve(config, { ...mode, logger: options.logger });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

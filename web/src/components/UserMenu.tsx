@@ -174,6 +174,11 @@ export function UserMenu() {
                     {t('userMenu.adminOrders')}
                   </Link>
                 </li>
+                <li>
+                  <Link to="/admin/jobs" className={itemClass}>
+                    {t('userMenu.adminJobs')}
+                  </Link>
+                </li>
               </>
             )}
             <li className="mt-1 border-t border-slate-200 pt-1">

@@ -74,6 +74,9 @@ const RULES = {
   'coupon.manage': ownerOrAdmin,
   // An instructor's own sales; admins may see any instructor's.
   'revenue.read': teacher,
+  // The job monitor: queue counts and failed jobs, and retrying or removing them.
+  'admin.jobs.read': adminOnly,
+  'admin.jobs.manage': adminOnly,
 } satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;

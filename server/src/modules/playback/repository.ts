@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
 import { courses, lessons } from '../catalog/schema.js';
 import { users } from '../users/schema.js';
@@ -92,6 +92,21 @@ export class PlaybackRepository {
   async lockSession(tx: Db, sessionId: string): Promise<PlaybackSessionRow | undefined> {
     const [row] = await tx.select().from(playbackSessions).where(eq(playbackSessions.id, sessionId)).for('update');
     return row;
+  }
+
+  /** Sessions still open at `now` and renewed since `since`: the people watching right now. */
+  async countActiveSessions(since: Date, now: Date): Promise<number> {
+    const [row] = await this.primary
+      .select({ n: count() })
+      .from(playbackSessions)
+      .where(
+        and(
+          isNull(playbackSessions.endedAt),
+          gt(playbackSessions.expiresAt, now),
+          gt(playbackSessions.renewedAt, since),
+        ),
+      );
+    return row?.n ?? 0;
   }
 
   async session(sessionId: string): Promise<PlaybackSessionRow | undefined> {

@@ -5,6 +5,7 @@ import type { CdnPort } from '../../platform/cdn/port.js';
 import type { Db } from '../../platform/db/port.js';
 import { defineJob, registerJob, type QueuePort } from '../../platform/queue/port.js';
 import type { StoragePort } from '../../platform/storage/port.js';
+import type { TranscodeMetrics } from '../../platform/telemetry/metrics.js';
 import { CatalogCache } from '../catalog/invalidation.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { NotificationService } from '../notifications/service.js';
@@ -74,6 +75,7 @@ export interface VideoJobDependencies {
   logger: PipelineLogger;
   /** Tests only: replaces the one-pass ladder. */
   transcode?: Transcoder;
+  transcodeMetrics?: TranscodeMetrics;
 }
 
 export function videoJobHandlers(deps: VideoJobDependencies) {
@@ -98,6 +100,7 @@ export function videoJobHandlers(deps: VideoJobDependencies) {
       video: deps.video,
       logger: deps.logger,
       transcode: deps.transcode,
+      metrics: deps.transcodeMetrics,
     },
     transcodeVideoJob.attempts,
   );

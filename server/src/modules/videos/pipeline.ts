@@ -10,6 +10,7 @@ import { transcodeToHls } from '../../platform/media/video/transcode.js';
 import { MediaRejectedError, type TranscodeOptions, type TranscodeResult } from '../../platform/media/video/types.js';
 import type { JobContext } from '../../platform/queue/port.js';
 import type { StoragePort } from '../../platform/storage/port.js';
+import type { TranscodeMetrics } from '../../platform/telemetry/metrics.js';
 import type { CatalogInvalidator } from '../catalog/invalidation.js';
 import { failureMessage, type VideoFailureCode, type VideoMailer } from './mails.js';
 import type { VideoPipelineRepository } from './pipeline-repository.js';
@@ -39,6 +40,8 @@ export interface TranscodePipelineDependencies {
   transcode?: Transcoder;
   /** Where runs make their scratch folders (the raw download and ffmpeg's output). */
   scratchRoot?: string;
+  /** Told each finished encode's speed (media seconds per wall second). */
+  metrics?: TranscodeMetrics;
 }
 
 /** Share of the progress bar the encode takes; the upload of its output fills the rest up to 99. */
@@ -153,6 +156,7 @@ export class TranscodePipeline {
       });
 
       shipping.start();
+      const encodeStarted = performance.now();
       const result = await this.#transcode(source, outDir, {
         tools: { ffmpegPath: this.deps.video.ffmpegPath, ffprobePath: this.deps.video.ffprobePath },
         limits: { maxDurationSeconds: this.deps.video.maxDurationSeconds, maxLongSide: this.deps.video.maxLongSide },
@@ -163,6 +167,7 @@ export class TranscodePipeline {
         logger,
         tempDir: scratch,
       });
+      this.deps.metrics?.observeTranscode(result.durationSeconds, (performance.now() - encodeStarted) / 1000);
 
       await shipping.finish(result.files, (done, total) =>
         progress.report(ENCODE_SHARE + ((99 - ENCODE_SHARE) * done) / total),

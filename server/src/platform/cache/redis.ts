@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { traceRedisCommands } from '../telemetry/tracing.js';
 import type { CachePort, RateLimitHit } from './port.js';
 
 export interface RedisCacheOptions {
@@ -29,6 +30,7 @@ export class RedisCache implements CachePort {
     });
     // Without a listener ioredis reports every failed reconnect as an unhandled error event.
     this.redis.on('error', () => undefined);
+    traceRedisCommands(this.redis, { 'lectio.redis.client': 'cache' });
   }
 
   /**

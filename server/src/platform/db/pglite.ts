@@ -3,6 +3,7 @@ import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { DatabasePort, Db } from './port.js';
+import { tracePglite } from '../telemetry/tracing.js';
 import * as schema from './schema.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
@@ -32,6 +33,7 @@ export async function openMemoryPglite(): Promise<DatabasePort> {
 }
 
 function pglitePort(client: PGlite, afterClose: () => Promise<void>): DatabasePort {
+  tracePglite(client as unknown as Parameters<typeof tracePglite>[0]);
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     backend: 'pglite',
@@ -40,6 +42,7 @@ function pglitePort(client: PGlite, afterClose: () => Promise<void>): DatabasePo
     async ping() {
       await client.query('select 1');
     },
+    poolStats: () => [],
     async close() {
       try {
         await client.close();

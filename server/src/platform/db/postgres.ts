@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { withReplicas } from 'drizzle-orm/pg-core';
-import type { DatabasePort, Db } from './port.js';
+import type { DatabasePort, Db, PoolStats } from './port.js';
+import { traceQueries } from '../telemetry/tracing.js';
 import * as schema from './schema.js';
 
 export interface PostgresOptions {
@@ -24,6 +25,14 @@ function createPool(connectionString: string, max: number, connectionTimeoutMs: 
   });
   // An idle client losing its server (restart, failover) emits here; without a listener Node exits.
   pool.on('error', () => undefined);
+  // Each new connection's queries get spans (inside a traced request or job).
+  const database = new URL(connectionString).pathname.slice(1);
+  pool.on('connect', (client) =>
+    traceQueries(client as unknown as Parameters<typeof traceQueries>[0], {
+      'db.system.name': 'postgresql',
+      'db.namespace': database,
+    }),
+  );
   return pool;
 }
 
@@ -47,8 +56,25 @@ export function openPostgres(opts: PostgresOptions): DatabasePort {
         client.release();
       }
     },
+    poolStats() {
+      const stats: PoolStats[] = [poolStats('primary', [primaryPool])];
+      if (replicaPools.length) stats.push(poolStats('replica', replicaPools));
+      return stats;
+    },
     async close() {
       await Promise.all([primaryPool.end(), ...replicaPools.map((p) => p.end())]);
     },
   };
+}
+
+function poolStats(pool: PoolStats['pool'], pools: pg.Pool[]): PoolStats {
+  let inUse = 0;
+  let idle = 0;
+  let waiting = 0;
+  for (const p of pools) {
+    inUse += p.totalCount - p.idleCount;
+    idle += p.idleCount;
+    waiting += p.waitingCount;
+  }
+  return { pool, inUse, idle, waiting };
 }

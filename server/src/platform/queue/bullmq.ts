@@ -1,14 +1,19 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { listBullJobs, removeBullJob, retryBullJob } from './bullmq-monitor.js';
 import { assertValidCron } from './cron.js';
 import { silentQueueLogger, type QueueLogger } from './logger.js';
 import {
   InvalidJobPayloadError,
   PRIORITY_RANK,
   type EnqueueOptions,
+  type JobActionResult,
   type JobContext,
   type JobDeclaration,
+  type JobPage,
+  type JobPageRequest,
   type JobRegistration,
+  type JobState,
   type QueueName,
   type QueuePort,
   type QueueStats,
@@ -16,6 +21,7 @@ import {
 } from './port.js';
 import { assertValidDeclaration, assertValidPayload, checkPayload, indexRegistrations } from './registry.js';
 import { settlesWithin, withTimeout } from './timing.js';
+import { parseTraceCarrier, runJobInTrace, traceEnqueue, traceRedisCommands } from '../telemetry/tracing.js';
 
 export interface BullmqQueueOptions {
   redisUrl: string;
@@ -121,6 +127,9 @@ export class BullmqQueue implements QueuePort {
     this.producer.on('ready', () => {
       this.connectedOnce = true;
     });
+    // Enqueues and queue reads inside a request or job get Redis spans; the workers' blocking
+    // connection is left alone (its polls belong to no trace).
+    traceRedisCommands(this.producer, { 'lectio.redis.client': 'queue' });
   }
 
   async enqueue<P>(job: JobDeclaration<P>, payload: P, options: EnqueueOptions = {}): Promise<string> {
@@ -129,11 +138,16 @@ export class BullmqQueue implements QueuePort {
     assertValidPayload(job, payload);
     await this.ensureConnected(FIRST_CONNECT_WAIT_MS);
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
-    const added = await this.queue(job.queue).add(job.name, payload, {
-      ...this.jobOptions(job),
-      ...(delayMs > 0 ? { delay: delayMs } : {}),
-      ...(options.dedupeKey !== undefined ? { jobId: dedupeKeyToJobId(options.dedupeKey) } : {}),
-    });
+    // The enqueuing request's trace rides in BullMQ's own field for it (opts.telemetry.metadata),
+    // which BullMQ stores with the job and keeps across retries.
+    const added = await traceEnqueue({ name: job.name, queue: job.queue, backend: this.backend }, (carrier) =>
+      this.queue(job.queue).add(job.name, payload, {
+        ...this.jobOptions(job),
+        ...(delayMs > 0 ? { delay: delayMs } : {}),
+        ...(options.dedupeKey !== undefined ? { jobId: dedupeKeyToJobId(options.dedupeKey) } : {}),
+        ...(carrier ? { telemetry: { metadata: JSON.stringify(carrier) } } : {}),
+      }),
+    );
     if (!added.id) throw new Error(`BullMQ returned no id for job ${job.name}`);
     return added.id;
   }
@@ -197,7 +211,10 @@ export class BullmqQueue implements QueuePort {
       worker.on('error', (error: Error) => this.logThrottled(`worker ${queue}`, error));
       worker.on('failed', (job, error) => {
         const details = { err: error, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade };
-        this.logger.warn(details, 'job attempt failed');
+        // The last attempt failing needs a person (ERROR); an attempt that will be retried does not yet.
+        const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+        if (final) this.logger.error(details, 'job failed after its last attempt');
+        else this.logger.warn(details, 'job attempt failed; it will be retried');
       });
       state.workers.push(worker);
     }
@@ -226,6 +243,21 @@ export class BullmqQueue implements QueuePort {
       completed: count('completed'),
       oldestWaitingMs: await this.oldestWaitingMs(bull),
     };
+  }
+
+  async listJobs(queue: QueueName, state: JobState, page: JobPageRequest): Promise<JobPage> {
+    await this.ensureConnected(FIRST_CONNECT_WAIT_MS);
+    return listBullJobs(this.queue(queue), queue, state, page);
+  }
+
+  async retryJob(queue: QueueName, id: string): Promise<JobActionResult> {
+    await this.ensureConnected(FIRST_CONNECT_WAIT_MS);
+    return retryBullJob(this.queue(queue), id);
+  }
+
+  async removeJob(queue: QueueName, id: string): Promise<JobActionResult> {
+    await this.ensureConnected(FIRST_CONNECT_WAIT_MS);
+    return removeBullJob(this.queue(queue), id);
   }
 
   async ping(): Promise<void> {
@@ -288,7 +320,12 @@ export class BullmqQueue implements QueuePort {
       },
     };
     try {
-      await Promise.race([registration.handle(payload.value, context), abandoned]);
+      const run = runJobInTrace(
+        { name: job.name, queue: job.queueName, backend: this.backend, id: jobId, attempt: context.attempt },
+        parseTraceCarrier(job.opts.telemetry?.metadata),
+        () => registration.handle(payload.value, context),
+      );
+      await Promise.race([run, abandoned]);
     } catch (error) {
       if (entry.handedBack) throw new WaitingError();
       if (state.stopping && entry.controller.signal.aborted) {

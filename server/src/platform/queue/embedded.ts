@@ -4,15 +4,20 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DatabasePort, Db } from '../db/port.js';
 import { rowsOf } from '../db/rows.js';
 import { assertValidCron, nextCronRun } from './cron.js';
+import { EmbeddedJobMonitor } from './embedded-monitor.js';
 import { silentQueueLogger, type QueueLogger } from './logger.js';
 import {
   InvalidJobPayloadError,
   PRIORITY_RANK,
   QUEUE_NAMES,
   type EnqueueOptions,
+  type JobActionResult,
   type JobContext,
   type JobDeclaration,
+  type JobPage,
+  type JobPageRequest,
   type JobRegistration,
+  type JobState,
   type QueueName,
   type QueuePort,
   type QueueStats,
@@ -26,6 +31,7 @@ import {
   indexRegistrations,
 } from './registry.js';
 import { settlesWithin, sleep, Wakeup } from './timing.js';
+import { parseTraceCarrier, runJobInTrace, traceEnqueue, type TraceCarrier } from '../telemetry/tracing.js';
 
 export interface EmbeddedQueueOptions {
   database: DatabasePort;
@@ -60,6 +66,8 @@ interface ClaimedJob {
   payload: unknown;
   /** The attempt this claim started (attempts after the increment): 1 on the first run. */
   attempt: number;
+  /** The trace of whoever enqueued it. */
+  traceCarrier: TraceCarrier | undefined;
 }
 
 interface RunningJob {
@@ -118,6 +126,7 @@ export class EmbeddedQueue implements QueuePort {
   private readonly completedRetentionMs: number;
   private readonly failedRetentionMs: number;
   private readonly logger: QueueLogger;
+  private readonly monitor: EmbeddedJobMonitor;
   private readonly wakeups = new Map<QueueName, Wakeup>(QUEUE_NAMES.map((q) => [q, new Wakeup()]));
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private workers: WorkerState | undefined;
@@ -135,6 +144,7 @@ export class EmbeddedQueue implements QueuePort {
     this.completedRetentionMs = options.completedRetentionMs ?? 7 * DAY_MS;
     this.failedRetentionMs = options.failedRetentionMs ?? 30 * DAY_MS;
     this.logger = options.logger ?? silentQueueLogger;
+    this.monitor = new EmbeddedJobMonitor(this.db);
   }
 
   async enqueue<P>(job: JobDeclaration<P>, payload: P, options: EnqueueOptions = {}): Promise<string> {
@@ -142,7 +152,10 @@ export class EmbeddedQueue implements QueuePort {
     assertValidDeclaration(job);
     assertValidPayload(job, payload);
     const delayMs = Math.max(0, Math.round(options.delayMs ?? 0));
-    const id = await this.insertJob(job, payload, delayMs, options.dedupeKey ?? null);
+    // The enqueuing request's trace goes with the job (trace_context), so the job continues it.
+    const id = await traceEnqueue({ name: job.name, queue: job.queue, backend: this.backend }, (carrier) =>
+      this.insertJob(job, payload, delayMs, options.dedupeKey ?? null, carrier),
+    );
     this.wakeLater(job.queue, delayMs);
     return id;
   }
@@ -226,6 +239,21 @@ export class EmbeddedQueue implements QueuePort {
     };
   }
 
+  listJobs(queue: QueueName, state: JobState, page: JobPageRequest): Promise<JobPage> {
+    return this.monitor.listJobs(queue, state, page);
+  }
+
+  async retryJob(queue: QueueName, id: string): Promise<JobActionResult> {
+    const result = await this.monitor.retryJob(queue, id);
+    // A worker of this process takes it at once; other processes find it at their next poll.
+    if (result === 'done') this.wakeups.get(queue)?.notify();
+    return result;
+  }
+
+  removeJob(queue: QueueName, id: string): Promise<JobActionResult> {
+    return this.monitor.removeJob(queue, id);
+  }
+
   async ping(): Promise<void> {
     await this.db.execute(sql`select 1 from queue_jobs limit 1`);
   }
@@ -245,19 +273,21 @@ export class EmbeddedQueue implements QueuePort {
     payload: unknown,
     delayMs: number,
     dedupeKey: string | null,
+    traceCarrier?: TraceCarrier,
   ): Promise<string> {
     const payloadJson = JSON.stringify(payload);
+    const traceJson = traceCarrier ? JSON.stringify(traceCarrier) : null;
     if (payloadJson === undefined) throw new InvalidJobPayloadError(job.name, 'not representable as JSON');
     // ON CONFLICT DO NOTHING then SELECT, not DO UPDATE ... RETURNING: an update would rewrite the
     // existing row (and take its lock) just to read its id. The loop covers the holder of the key
     // being deleted by cleanup between the two statements.
     for (let round = 0; round < 3; round++) {
       const inserted = await this.query<{ id: string }>(sql`
-        insert into queue_jobs (queue, name, payload, priority, run_at, max_attempts, backoff_ms, dedupe_key)
+        insert into queue_jobs (queue, name, payload, priority, run_at, max_attempts, backoff_ms, dedupe_key, trace_context)
         values (
           ${job.queue}, ${job.name}, ${payloadJson}::jsonb, ${PRIORITY_RANK[job.priority]}::int,
           now() + ${delayMs}::float8 * interval '1 millisecond',
-          ${job.attempts}::int, ${job.backoffMs}::int, ${dedupeKey}::text
+          ${job.attempts}::int, ${job.backoffMs}::int, ${dedupeKey}::text, ${traceJson}::jsonb
         )
         on conflict (queue, dedupe_key) do nothing
         returning id::text as id`);
@@ -326,7 +356,13 @@ export class EmbeddedQueue implements QueuePort {
       names.map((name) => sql`${name}`),
       sql`, `,
     );
-    const [row] = await this.query<{ id: string; name: string; payload: string; attempts: number }>(sql`
+    const [row] = await this.query<{
+      id: string;
+      name: string;
+      payload: string;
+      attempts: number;
+      trace: string | null;
+    }>(sql`
       update queue_jobs
       set status = 'active', attempts = attempts + 1, locked_by = ${this.workerId},
           locked_until = now() + ${this.leaseMs}::int * interval '1 millisecond'
@@ -337,9 +373,16 @@ export class EmbeddedQueue implements QueuePort {
         limit 1
         for update skip locked
       )
-      returning id::text as id, name, payload::text as payload, attempts`);
+      returning id::text as id, name, payload::text as payload, attempts, trace_context::text as trace`);
     if (!row) return undefined;
-    return { id: row.id, queue, name: row.name, payload: JSON.parse(row.payload) as unknown, attempt: row.attempts };
+    return {
+      id: row.id,
+      queue,
+      name: row.name,
+      payload: JSON.parse(row.payload) as unknown,
+      attempt: row.attempts,
+      traceCarrier: parseTraceCarrier(row.trace),
+    };
   }
 
   private start(state: WorkerState, job: ClaimedJob): void {
@@ -392,7 +435,11 @@ export class EmbeddedQueue implements QueuePort {
     };
     let failure: { error: unknown } | undefined;
     try {
-      await registration.handle(payload.value, context);
+      await runJobInTrace(
+        { name: job.name, queue: job.queue, backend: this.backend, id: job.id, attempt: job.attempt },
+        job.traceCarrier,
+        () => registration.handle(payload.value, context),
+      );
     } catch (error) {
       failure = { error };
     }
@@ -404,9 +451,11 @@ export class EmbeddedQueue implements QueuePort {
       // not a failed attempt, so the job goes back as it was for another worker.
       await this.handBack([job]);
     } else {
-      this.logger.warn(
+      // The last attempt failing needs a person (ERROR); an attempt that will be retried does not yet.
+      const final = job.attempt >= registration.declaration.attempts;
+      this.logger[final ? 'error' : 'warn'](
         { err: failure.error, jobId: job.id, job: job.name, attempt: job.attempt },
-        'job attempt failed',
+        final ? 'job failed after its last attempt' : 'job attempt failed; it will be retried',
       );
       await this.fail(job, describeError(failure.error));
     }

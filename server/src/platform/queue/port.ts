@@ -80,6 +80,42 @@ export interface WorkerOptions {
   concurrency: Record<QueueName, number>;
 }
 
+/** The states a job monitor lists; `delayed` includes jobs waiting out a retry backoff. */
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** One job as a monitor shows it. The payload is left out: it may carry addresses or one-time tokens. */
+export interface JobSummary {
+  /** Unique within its queue only (BullMQ numbers each queue's jobs from 1). */
+  readonly id: string;
+  readonly queue: QueueName;
+  readonly name: string;
+  readonly state: JobState;
+  /** Attempts that ended (failed or completed); a running attempt is not counted yet. */
+  readonly attemptsMade: number;
+  readonly maxAttempts: number;
+  /** The last failed attempt's error (with its stack when known); null when none failed since the last retry. */
+  readonly error: string | null;
+  readonly createdAt: Date;
+  /** When it completed or failed for good; null while unfinished. */
+  readonly finishedAt: Date | null;
+}
+
+export interface JobPageRequest {
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+export interface JobPage {
+  items: JobSummary[];
+  /** Jobs in this queue and state, for paging. */
+  total: number;
+}
+
+/** `wrong_state`: the job exists but the action does not apply to it (retrying one that has not failed). */
+export type JobActionResult = 'done' | 'not_found' | 'wrong_state';
+
 export interface QueuePort {
   readonly backend: 'embedded' | 'bullmq';
   enqueue<P>(job: JobDeclaration<P>, payload: P, options?: EnqueueOptions): Promise<string>;
@@ -88,6 +124,18 @@ export interface QueuePort {
   /** Graceful: stop taking jobs, let in-flight jobs finish (up to the shutdown timeout), return the rest. */
   stopWorkers(): Promise<void>;
   stats(queue: QueueName): Promise<QueueStats>;
+  /**
+   * A page of one queue's jobs in one state: failed and completed newest first, waiting in the
+   * order they will run (priority, then age), delayed soonest first, active oldest first.
+   */
+  listJobs(queue: QueueName, state: JobState, page: JobPageRequest): Promise<JobPage>;
+  /** Sends a failed job back to wait with a fresh set of attempts (the monitor's Retry). */
+  retryJob(queue: QueueName, id: string): Promise<JobActionResult>;
+  /**
+   * Deletes a finished (failed or completed) job. Unfinished ones are refused: an active job is
+   * running, and a waiting or delayed one may be a schedule's next tick.
+   */
+  removeJob(queue: QueueName, id: string): Promise<JobActionResult>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import {
   PriorityIgnoringQueue,
   type MakeQueue,
 } from './testing/contract-checks.js';
+import { MONITOR_CHECKS } from './testing/monitor-checks.js';
 
 // The backends run side by side (each has its own store); within one backend the checks run one
 // after another, since they share that store and reset it in between.
@@ -36,6 +37,10 @@ describe.concurrent('queue adapters', () => {
     });
 
     it.sequential.each(CONTRACT_CHECKS)('%s', async (_title, check) => {
+      await check(makeQueue);
+    });
+
+    it.sequential.each(MONITOR_CHECKS)('job monitor: %s', async (_title, check) => {
       await check(makeQueue);
     });
 

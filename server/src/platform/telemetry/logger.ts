@@ -1,34 +1,130 @@
-import { pino, type Logger } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { trace } from '@opentelemetry/api';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
-/** Fields that must never reach a log line: credentials, session material, signed URLs. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'secret',
-  '*.secret',
+/**
+ * JSON lines on stdout, for any log shipper. Levels follow the design (§6): ERROR is for what a
+ * person must look at now (it alerts at once): an unhandled error, a 5xx answer, the database
+ * unreachable, a job that failed its last attempt, a background loop that keeps failing. WARN is
+ * for trouble the platform absorbed (the daily report): a cache outage served from the database, a
+ * job attempt that will be retried, a rate-limited client. INFO is stored only: one line per
+ * request, start-up and shutdown. The README ("Logs and traces") lists the fields.
+ *
+ * Every line written while a request or a job runs carries its `requestId` (or `jobId`) and the
+ * active `traceId`/`spanId`, whichever logger wrote it (a service's or the request's), because
+ * they come from the async context, not from the logger instance.
+ */
+
+export interface LogContext {
+  requestId?: string;
+  jobId?: string;
+  job?: string;
+  attempt?: number;
+}
+
+const logContext = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` with these fields on every log line it writes, across awaits. */
+export function withLogContext<T>(fields: LogContext, fn: () => T): T {
+  return logContext.run({ ...logContext.getStore(), ...fields }, fn);
+}
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Keys whose values never reach a log line, at any depth: credentials, session material,
+ * signatures. `Idempotency-Key` is not secret (it only deduplicates) and stays readable.
+ */
+const SECRET_KEY =
+  /pass(word|phrase|wd)|secret|token|authori[sz]ation|cookie|signature|credential|api[-_]?key|private[-_]?key|^otp$|csrf/i;
+
+/** Secrets that turn up inside strings: messages, URLs, error texts. */
+const SECRET_PATTERNS: [RegExp, string][] = [
+  // JWTs (access tokens), wherever they appear.
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g, REDACTED],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
+  // Playback tokens travel in the path: /media/p/<exp>.<user>.<hmac>/videos/…
+  [/\/media\/p\/[^/?#\s"']+/g, `/media/p/${REDACTED}`],
+  // A Stripe-Signature header value (t=…,v1=…).
+  [/\bt=\d+,v1=[0-9a-f]+[^\s"']*/g, REDACTED],
+  // Signed-URL and credential query parameters (X-Amz-Signature, token=, sig=, …).
+  [
+    /([?&][^=&\s"']*(?:token|signature|sig|secret|password|credential|api[-_]?key)[^=&\s"']*=)[^&#\s"']+/gi,
+    `$1${REDACTED}`,
+  ],
+  // user:password@ in connection URLs (DATABASE_URL, REDIS_URL in an error message).
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']*:)[^@/\s"']+@/gi, `$1${REDACTED}@`],
 ];
 
-/** JSON lines on stdout, for any log shipper. */
-export function createLogger(options: { level: string; name: string }): Logger {
-  return pino({
-    name: options.name,
-    level: options.level,
-    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-    // Signed URLs carry their signature in the query string: log the path only.
-    serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({
-        method: req.method,
-        url: req.url.split('?')[0],
-        id: req.id,
-      }),
+export function redactString(value: string): string {
+  let out = value;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+const MAX_DEPTH = 8;
+
+/** A copy of `value` with secret keys and secret-looking strings replaced; errors become plain objects. */
+export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[depth]';
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (value instanceof Error) return redact(stdSerializers.err(value), depth + 1, seen);
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1, seen));
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1, seen);
+  }
+  return out;
+}
+
+export interface LoggerOptions {
+  level: string;
+  name: string;
+  /** Where lines go; stdout by default. Tests pass a stream to read what a request wrote. */
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level,
+      // The request or job and the trace this line belongs to; a field the call passes wins.
+      mixin() {
+        const fields: Record<string, unknown> = { ...logContext.getStore() };
+        const spanContext = trace.getActiveSpan()?.spanContext();
+        if (spanContext && trace.isSpanContextValid(spanContext)) {
+          fields.traceId = spanContext.traceId;
+          fields.spanId = spanContext.spanId;
+        }
+        return fields;
+      },
+      formatters: {
+        log: (object) => redact(object) as Record<string, unknown>,
+        bindings: (bindings) => redact(bindings) as Record<string, unknown>,
+      },
+      hooks: {
+        // The message itself may quote a URL or an error text.
+        logMethod(args, method) {
+          const cleaned = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg));
+          method.apply(this, cleaned as Parameters<typeof method>);
+        },
+      },
+      // Signed URLs carry their signature in the query string: log the path only.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({
+          method: req.method,
+          url: redactString(req.url.split('?')[0] ?? ''),
+          id: req.id,
+        }),
+      },
     },
-  });
+    options.destination,
+  );
 }
 
 export type { Logger };

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { inSpan, toolSpanName } from '../../telemetry/tracing.js';
 import { TranscodeFailedError, type MediaLogger } from './types.js';
 
 /** What stays of stderr for an error message: the end is where ffmpeg says what went wrong. */
@@ -70,6 +72,33 @@ function appendTail(tail: string, chunk: string): string {
  * a process still writing into the directory being removed.
  */
 export function runTool(command: string, args: readonly string[], opts: RunToolOptions): Promise<ToolResult> {
+  // One span per process run (ffprobe, the ladder, the stills), in the job's trace. The arguments
+  // are not recorded: they hold the user's file names.
+  return inSpan(
+    toolSpanName(command),
+    { attributes: { 'process.executable.name': toolSpanName(command) } },
+    async (span) => {
+      const result = await runUntraced(command, args, opts);
+      span.setAttributes({
+        'lectio.process.wall_seconds': Math.round(result.wallSeconds * 1000) / 1000,
+        ...(result.exitCode !== null ? { 'process.exit.code': result.exitCode } : {}),
+        ...(result.signal ? { 'lectio.process.signal': result.signal } : {}),
+        ...(result.stopped ? { 'lectio.process.stopped': result.stopped } : {}),
+      });
+      if (result.exitCode !== 0 || result.spawnError) {
+        const lastLine = result.stderrTail.trim().split('\n').pop() ?? '';
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message:
+            result.spawnError?.message ?? result.stopped ?? `exit ${result.exitCode ?? result.signal}: ${lastLine}`,
+        });
+      }
+      return result;
+    },
+  );
+}
+
+function runUntraced(command: string, args: readonly string[], opts: RunToolOptions): Promise<ToolResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let stdout = '';

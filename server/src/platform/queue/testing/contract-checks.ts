@@ -5,8 +5,12 @@ import {
   InvalidJobPayloadError,
   registerJob,
   type EnqueueOptions,
+  type JobActionResult,
   type JobDeclaration,
+  type JobPage,
+  type JobPageRequest,
   type JobRegistration,
+  type JobState,
   type QueueName,
   type QueuePort,
   type QueueStats,
@@ -561,6 +565,15 @@ export class PriorityIgnoringQueue implements QueuePort {
   }
   stats(queue: QueueName): Promise<QueueStats> {
     return this.inner.stats(queue);
+  }
+  listJobs(queue: QueueName, state: JobState, page: JobPageRequest): Promise<JobPage> {
+    return this.inner.listJobs(queue, state, page);
+  }
+  retryJob(queue: QueueName, id: string): Promise<JobActionResult> {
+    return this.inner.retryJob(queue, id);
+  }
+  removeJob(queue: QueueName, id: string): Promise<JobActionResult> {
+    return this.inner.removeJob(queue, id);
   }
   ping(): Promise<void> {
     return this.inner.ping();

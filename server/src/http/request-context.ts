@@ -1,0 +1,92 @@
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { redactString, withLogContext } from '../platform/telemetry/logger.js';
+import { tracer } from '../platform/telemetry/tracing.js';
+
+/**
+ * Fastify's own per-request lines ("incoming request", "request completed", "route not found")
+ * are replaced by the one line registerRequestContext writes, which knows the route pattern and
+ * the level. Its other lines (stream and serializer errors) stay.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
+  override routeNotFound(): void {}
+}
+
+/**
+ * One request, one id, one trace: a server span continuing the caller's `traceparent` (the load
+ * balancer's or another service's), made active with the request id for everything the request
+ * runs, so every log line and every query, cache command and queued job of the request lands in
+ * it. Ends with the one INFO line per request (ERROR for a 5xx). Registered before any other hook.
+ */
+export function registerRequestContext(app: FastifyInstance): void {
+  const spans = new WeakMap<FastifyRequest, Span>();
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const span = tracer().startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'url.path': redactString(request.url.split('?')[0] ?? ''),
+          'client.address': request.ip,
+          'lectio.request_id': request.id,
+        },
+      },
+      parent,
+    );
+    spans.set(request, span);
+    withLogContext({ requestId: request.id }, () => context.with(trace.setSpan(parent, span), done));
+  });
+
+  app.addHook('onError', (request, _reply, error, done) => {
+    spans.get(request)?.recordException(error);
+    done();
+  });
+
+  /** `reply` is undefined when the client went away before an answer (onRequestAbort). */
+  const finish = (request: FastifyRequest, reply: FastifyReply | undefined) => {
+    const aborted = reply === undefined;
+    const span = spans.get(request);
+    // Both onRequestAbort and onResponse may fire for one request: the first one tells.
+    if (!span) return;
+    spans.delete(request);
+    const route = request.routeOptions.url;
+    const status = reply?.statusCode ?? 499;
+    {
+      // The route pattern, never the raw URL: names stay few and carry no ids or tokens.
+      if (route) {
+        span.updateName(`${request.method} ${route}`);
+        span.setAttribute('http.route', route);
+      }
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    const spanContext = span.spanContext();
+    const line = {
+      requestId: request.id,
+      ...(trace.isSpanContextValid(spanContext) ? { traceId: spanContext.traceId } : {}),
+      method: request.method,
+      url: redactString(request.url.split('?')[0] ?? ''),
+      route,
+      statusCode: status,
+      ...(reply ? { durationMs: Math.round(reply.elapsedTime * 10) / 10 } : {}),
+    };
+    if (aborted) request.log.info(line, 'request aborted by the client');
+    else if (status >= 500) request.log.error(line, 'request failed');
+    else if (status === 429) request.log.warn(line, 'request rate-limited');
+    else request.log.info(line, 'request completed');
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    finish(request, reply);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    finish(request, undefined);
+    done();
+  });
+}
