@@ -94,6 +94,39 @@ export function RevenuePage() {
 const th = 'px-4 py-3 font-medium';
 const num = 'px-4 py-3 text-right tabular-nums';
 
+type Figures = Pick<Revenue['totals'][number], 'currency' | 'orders' | 'gross' | 'refunded' | 'net'>;
+
+/** The four figure columns both tables end with. */
+function FigureHeaders() {
+  const { t } = useTranslation();
+  return (
+    <>
+      {(['orders', 'gross', 'refunded', 'net'] as const).map((key) => (
+        <th key={key} scope="col" className={`${th} text-right`}>
+          {t(`commerce.revenue.${key}`)}
+        </th>
+      ))}
+    </>
+  );
+}
+
+function FigureCells({ figures }: { figures: Figures }) {
+  return (
+    <>
+      <td className={num}>{figures.orders}</td>
+      <td className={num}>
+        <Money amount={figures.gross} currency={figures.currency} />
+      </td>
+      <td className={num}>
+        <Money amount={figures.refunded} currency={figures.currency} />
+      </td>
+      <td className={`${num} font-bold`}>
+        <Money amount={figures.net} currency={figures.currency} />
+      </td>
+    </>
+  );
+}
+
 function RevenueTables({ data }: { data: Revenue }) {
   const { t, i18n } = useTranslation();
   if (data.items.length === 0) return <p className="mt-6 text-slate-600">{t('commerce.revenue.empty')}</p>;
@@ -110,18 +143,7 @@ function RevenueTables({ data }: { data: Revenue }) {
               <th scope="col" className={th}>
                 {t('commerce.revenue.course')}
               </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.orders')}
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.gross')}
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.refunded')}
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.net')}
-              </th>
+              <FigureHeaders />
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-200">
@@ -131,16 +153,7 @@ function RevenueTables({ data }: { data: Revenue }) {
                 <th scope="row" className="px-4 py-3 font-medium text-slate-900">
                   {row.courseTitle}
                 </th>
-                <td className={num}>{row.orders}</td>
-                <td className={num}>
-                  <Money amount={row.gross} currency={row.currency} />
-                </td>
-                <td className={num}>
-                  <Money amount={row.refunded} currency={row.currency} />
-                </td>
-                <td className={`${num} font-bold`}>
-                  <Money amount={row.net} currency={row.currency} />
-                </td>
+                <FigureCells figures={row} />
               </tr>
             ))}
           </tbody>
@@ -156,18 +169,7 @@ function RevenueTables({ data }: { data: Revenue }) {
               <th scope="col" className={th}>
                 {t('commerce.revenue.currency')}
               </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.orders')}
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.gross')}
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.refunded')}
-              </th>
-              <th scope="col" className={`${th} text-right`}>
-                {t('commerce.revenue.net')}
-              </th>
+              <FigureHeaders />
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-200">
@@ -176,16 +178,7 @@ function RevenueTables({ data }: { data: Revenue }) {
                 <th scope="row" className="px-4 py-3 font-medium text-slate-900">
                   {total.currency}
                 </th>
-                <td className={num}>{total.orders}</td>
-                <td className={num}>
-                  <Money amount={total.gross} currency={total.currency} />
-                </td>
-                <td className={num}>
-                  <Money amount={total.refunded} currency={total.currency} />
-                </td>
-                <td className={`${num} font-bold`}>
-                  <Money amount={total.net} currency={total.currency} />
-                </td>
+                <FigureCells figures={total} />
               </tr>
             ))}
           </tbody>

@@ -39,6 +39,7 @@ import {
   UploadPartCommand,
   type BucketLocationConstraint,
   type CompletedPart,
+  type LifecycleRule,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -375,39 +376,16 @@ export class S3Storage implements StoragePort {
    * a changed VIDEO_RAW_COLD_AFTER_DAYS applies; where the rule cannot be set, a warning says so.
    */
   async #ensureRawLifecycle(): Promise<void> {
-    try {
-      await this.#client.send(
-        new PutBucketLifecycleConfigurationCommand({
-          Bucket: this.#bucketName('videos-raw'),
-          LifecycleConfiguration: {
-            Rules: [
-              {
-                ID: 'raw-uploads-to-cold',
-                Status: 'Enabled',
-                Filter: { Prefix: '' },
-                Transitions: [{ Days: this.#rawColdAfterDays, StorageClass: 'GLACIER_IR' }],
-              },
-              {
-                ID: 'abort-incomplete-multipart-uploads',
-                Status: 'Enabled',
-                Filter: { Prefix: '' },
-                AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS },
-              },
-            ],
-          },
-        }),
-      );
-    } catch (error) {
-      // Cold storage saves money; it is no reason to refuse to start. s3rver answers NotImplemented,
-      // MinIO without a remote tier refuses GLACIER_IR, a narrow IAM policy AccessDenied.
-      const name = error instanceof S3ServiceException ? error.name : undefined;
-      this.#logger?.warn(
-        { error: name ?? String(error) },
-        name === 'NotImplemented' || name === 'MethodNotAllowed'
-          ? 'this S3 server does not support bucket lifecycle rules; raw uploads stay in the standard storage class'
-          : 'could not set the videos-raw lifecycle rule; raw uploads stay in the standard storage class',
-      );
-    }
+    await this.#putLifecycle(
+      'videos-raw',
+      {
+        ID: 'raw-uploads-to-cold',
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        Transitions: [{ Days: this.#rawColdAfterDays, StorageClass: 'GLACIER_IR' }],
+      },
+      'raw uploads stay in the standard storage class',
+    );
   }
 
   /**
@@ -416,21 +394,35 @@ export class S3Storage implements StoragePort {
    * on every start like the raw rule; a server without lifecycle support gets a warning.
    */
   async #ensureBackupsLifecycle(): Promise<void> {
+    await this.#putLifecycle(
+      'backups',
+      {
+        ID: 'backups-expire',
+        Status: 'Enabled',
+        // Only the dumps: pgBackRest's repository (pgbackrest/) expires its own files, and an
+        // age rule would delete archive.info, which it writes once and needs for ever.
+        Filter: { Prefix: BACKUPS_EXPIRING_PREFIX },
+        Expiration: { Days: BACKUPS_EXPIRE_AFTER_DAYS },
+        NoncurrentVersionExpiration: { NoncurrentDays: BACKUPS_NONCURRENT_EXPIRE_AFTER_DAYS },
+      },
+      'backups older than 90 days are not deleted by the bucket',
+    );
+  }
+
+  /**
+   * A bucket's lifecycle: its own rule plus the abort of multipart uploads that died. Lifecycle
+   * rules save money and space; they are no reason to refuse to start. s3rver answers
+   * NotImplemented, MinIO without a remote tier refuses GLACIER_IR, a narrow IAM policy
+   * AccessDenied: a warning says what is not done (`consequence`).
+   */
+  async #putLifecycle(bucket: BucketName, rule: LifecycleRule, consequence: string): Promise<void> {
     try {
       await this.#client.send(
         new PutBucketLifecycleConfigurationCommand({
-          Bucket: this.#bucketName('backups'),
+          Bucket: this.#bucketName(bucket),
           LifecycleConfiguration: {
             Rules: [
-              {
-                ID: 'backups-expire',
-                Status: 'Enabled',
-                // Only the dumps: pgBackRest's repository (pgbackrest/) expires its own files, and an
-                // age rule would delete archive.info, which it writes once and needs for ever.
-                Filter: { Prefix: BACKUPS_EXPIRING_PREFIX },
-                Expiration: { Days: BACKUPS_EXPIRE_AFTER_DAYS },
-                NoncurrentVersionExpiration: { NoncurrentDays: BACKUPS_NONCURRENT_EXPIRE_AFTER_DAYS },
-              },
+              rule,
               {
                 ID: 'abort-incomplete-multipart-uploads',
                 Status: 'Enabled',
@@ -446,8 +438,8 @@ export class S3Storage implements StoragePort {
       this.#logger?.warn(
         { error: name ?? String(error) },
         name === 'NotImplemented' || name === 'MethodNotAllowed'
-          ? 'this S3 server does not support bucket lifecycle rules; backups older than 90 days are not deleted by the bucket'
-          : 'could not set the backups lifecycle rule; backups older than 90 days are not deleted by the bucket',
+          ? `this S3 server does not support bucket lifecycle rules; ${consequence}`
+          : `could not set the ${bucket} lifecycle rule; ${consequence}`,
       );
     }
   }
