@@ -261,7 +261,7 @@ export function buildServices(platform: Platform) {
     log,
   );
   const playbackRepository = new PlaybackRepository(database.primary);
-  platform.metrics.watch({ activeViewers: (since) => playbackRepository.countActiveSessions(since, new Date()) });
+  platform.metrics.watch({ activeViewers: (now) => playbackRepository.countOpenSessions(now) });
   const playback = new PlaybackService(playbackRepository, courseAccess, playbackUrls, cache, config.playback, log);
   const captions = new CaptionService(playbackRepository, platform.storage, log);
   const playbackMedia = new PlaybackMediaService(playbackKey, platform.storage);

@@ -94,18 +94,12 @@ export class PlaybackRepository {
     return row;
   }
 
-  /** Sessions still open at `now` and renewed since `since`: the people watching right now. */
-  async countActiveSessions(since: Date, now: Date): Promise<number> {
+  /** Sessions still open at `now` (granted, neither ended nor expired): the players running. */
+  async countOpenSessions(now: Date): Promise<number> {
     const [row] = await this.primary
       .select({ n: count() })
       .from(playbackSessions)
-      .where(
-        and(
-          isNull(playbackSessions.endedAt),
-          gt(playbackSessions.expiresAt, now),
-          gt(playbackSessions.renewedAt, since),
-        ),
-      );
+      .where(and(isNull(playbackSessions.endedAt), gt(playbackSessions.expiresAt, now)));
     return row?.n ?? 0;
   }
 

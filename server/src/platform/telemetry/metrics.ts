@@ -62,15 +62,16 @@ export type BackupSnapshot = { kind: BackupKind; at: Date }[];
 export interface MetricsSources {
   queues?: () => Promise<QueueSnapshot[]>;
   dbPools?: () => DbPoolSnapshot[];
-  /** Open playback sessions renewed since `since`. */
-  activeViewers?: (since: Date) => Promise<number>;
+  /**
+   * Open playback sessions at `now`. A session lasts until its grant expires (the player renews it
+   * while it plays), so a closed tab still counts until then: an upper bound, never an undercount.
+   */
+  activeViewers?: (now: Date) => Promise<number>;
   backups?: () => Promise<BackupSnapshot>;
   /** Filesystems whose free share is reported, by label (`data`, `tmp`). */
   diskPaths?: Partial<Record<'data' | 'tmp', string>>;
 }
 
-/** How far back a playback session counts as someone watching. */
-export const ACTIVE_VIEWER_WINDOW_MS = 2 * 60_000;
 /** A source slower than this is skipped for the scrape rather than stalling it (Prometheus times out at 10 s). */
 const SOURCE_TIMEOUT_MS = 3_000;
 /**
@@ -195,11 +196,14 @@ export class Metrics implements HttpMetrics, CacheMetrics, JobMetrics, Transcode
       },
     );
     this.stateGauge(
-      { name: 'lectio_active_viewers', help: 'Open playback sessions renewed in the last 2 minutes.' },
+      {
+        name: 'lectio_active_viewers',
+        help: 'Open playback sessions: granted, not ended (another player, a revoked course) and not expired.',
+      },
       async (gauge) => {
         const source = this.sources.activeViewers;
-        const since = new Date(this.now() - ACTIVE_VIEWER_WINDOW_MS);
-        const count = await this.read('active_viewers', source && (() => source(since)));
+        const now = new Date(this.now());
+        const count = await this.read('active_viewers', source && (() => source(now)));
         if (count !== undefined) gauge.set(count);
       },
     );
