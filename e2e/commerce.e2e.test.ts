@@ -1,6 +1,13 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, openTrackedPage, useLectioWithBrowser } from './harness.js';
+import {
+  apiCall as call,
+  apiLogin,
+  artifactPath,
+  openTrackedPage,
+  useLectioWithBrowser,
+  type Lesson,
+} from './harness.js';
 
 /** A first start migrates and seeds; on a busy 2-core machine that can take a minute or more. */
 const SETUP_TIMEOUT_MS = 150_000;
@@ -90,36 +97,6 @@ const KO = {
   deactivate: (code: string) => `${code} 중지`,
   inactive: '중지됨',
 } as const;
-
-interface Lesson {
-  id: string;
-  title: string;
-  type: 'video' | 'text' | 'attachment';
-}
-
-async function apiLogin(baseUrl: string, account: { email: string; password: string }): Promise<string> {
-  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(account),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { accessToken: string }).accessToken;
-}
-
-/** A JSON call as `token` (or anonymously); returns the status and the parsed body. */
-async function call<T>(baseUrl: string, token: string | null, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${baseUrl}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
 
 /** The lesson's media element: where it is, and whether it plays. */
 const mediaState = (page: Page) =>

@@ -1,6 +1,14 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { artifactPath, openTrackedPage, useLectioWithBrowser, type TrackedPage } from './harness.js';
+import {
+  apiCall as call,
+  apiLogin,
+  artifactPath,
+  openTrackedPage,
+  useLectioWithBrowser,
+  type Lesson,
+  type TrackedPage,
+} from './harness.js';
 
 const SETUP_TIMEOUT_MS = 90_000;
 const STEP_TIMEOUT_MS = 20_000;
@@ -39,36 +47,6 @@ const UI = {
   captionList: '이 동영상의 자막',
   beyondVideo: '자막 파일을 읽을 수 없습니다: 1번 자막이 0:05:01.000에 끝나 동영상보다 깁니다.',
 } as const;
-
-interface Lesson {
-  id: string;
-  title: string;
-  type: 'video' | 'text' | 'attachment';
-}
-
-async function apiLogin(baseUrl: string, account: { email: string; password: string }): Promise<string> {
-  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(account),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { accessToken: string }).accessToken;
-}
-
-/** A JSON call as `token`; returns the status and the parsed body. */
-async function call<T>(baseUrl: string, token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${baseUrl}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
 
 async function signIn(tracked: TrackedPage, account: { email: string; password: string }) {
   const { page } = tracked;
