@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -12,7 +11,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -21,9 +19,13 @@ import type { Logger } from '../platform/telemetry/logger.js';
 import type { CachePort } from '../platform/cache/port.js';
 import type { HttpMetrics } from '../platform/telemetry/metrics.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
-import { errorBody, registerErrorHandling } from './errors.js';
+import { clientErrorHandler, errorBody, frameworkErrorHandler, registerErrorHandling } from './errors.js';
+import { registerConditionalGet } from './etag.js';
+import { registerInputGuard } from './input-guard.js';
 import { registerRequestContext, RequestLogController } from './request-context.js';
 import { cacheRateLimitStore } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import { memoizingSerializerCompiler } from './serializer.js';
 
 export interface AppOptions {
   config: Config;
@@ -40,6 +42,8 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+/** sha256 of the logo SVG's <style> in @fastify/swagger-ui's swagger-ui-bundle.js. */
+const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
@@ -49,7 +53,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // One INFO line per request, written by request-context.ts once the answer is known; the ids a
     // line carries come from the async context, so the request's child logger needs no bindings.
     logController: new RequestLogController(),
-    childLoggerFactory: (logger, _bindings, childOptions) => logger.child({}, childOptions),
+    // No child logger per request either, unless a route sets its own level or serializers.
+    childLoggerFactory: (logger, _bindings, childOptions) =>
+      childOptions.level === undefined && childOptions.serializers === undefined
+        ? logger
+        : logger.child({}, childOptions),
     trustProxy: config.http.trustProxy,
     // Keep a caller's request id (from the load balancer) so one id follows a request end to end.
     genReqId: (req) => {
@@ -62,21 +70,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     requestTimeout: 15 * 60_000,
     keepAliveTimeout: 10_000,
+    // Headers fit in one packet for any honest client; one sending them a byte at a time (slowloris)
+    // loses its socket after 20 s instead of Node's 60–90 s (server/test/faults/slow-clients.test.ts).
+    http: { headersTimeout: 20_000, connectionsCheckingInterval: 5_000 },
     routerOptions: { maxParamLength: 200 },
+    // Errors raised before routing (bad URL escapes, overlong parameters, unparsable requests)
+    // answer in the API's error shape too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(memoizingSerializerCompiler);
   registerRequestContext(app);
   registerErrorHandling(app);
   registerAuthentication(app, options.authenticator);
-  app.addHook('onSend', async (request, reply) => {
+  registerConditionalGet(app);
+  registerInputGuard(app);
+  // Callback hooks, not async ones: no promise per request on the hottest path.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   const httpMetrics = options.metrics;
   if (httpMetrics) {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       httpMetrics.observeHttpRequest({
         method: request.method,
         // The pattern keeps one series per route; raw URLs (ids, tokens) would make one per request.
@@ -84,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         statusCode: reply.statusCode,
         seconds: reply.elapsedTime / 1000,
       });
+      done();
     });
   }
 
@@ -92,7 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // playlists and segments (connect), plays them (media) and shows posters and storyboards (img).
   const mediaOrigin = new URL(config.playback.mediaBaseUrl).origin;
   const mediaSources = mediaOrigin === new URL(config.http.publicUrl).origin ? [] : [mediaOrigin];
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -116,6 +136,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     strictTransportSecurity: isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
+    // Same answer as frame-ancestors 'none' for browsers that only know X-Frame-Options.
+    xFrameOptions: { action: 'deny' },
   });
 
   await app.register(cors, {
@@ -166,8 +188,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    // Swagger UI's own page needs inline styles; the rest of the site keeps the strict policy.
-    transformStaticCSP: (header) => header,
+    // Swagger UI's page keeps the plugin's own policy, plus the hash of the one inline <style> its
+    // bundle adds (the small logo SVG's); e2e/security.e2e.test.ts fails if an upgrade adds another.
+    transformStaticCSP: (header) => header.replace(/style-src ([^;]*);/, `style-src $1 '${SWAGGER_UI_STYLE_HASH}';`),
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
 

@@ -1,6 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { redactString, withLogContext } from '../platform/telemetry/logger.js';
+import { LOG_LINE_REDACTED, redactString, withLogContext } from '../platform/telemetry/logger.js';
 import { tracer } from '../platform/telemetry/tracing.js';
 
 /**
@@ -24,20 +24,22 @@ export function registerRequestContext(app: FastifyInstance): void {
   const spans = new WeakMap<FastifyRequest, Span>();
 
   app.addHook('onRequest', (request, _reply, done) => {
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const span = tracer().startSpan(
-      request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          'url.path': redactString(request.url.split('?')[0] ?? ''),
-          'client.address': request.ip,
-          'lectio.request_id': request.id,
-        },
-      },
-      parent,
-    );
+    const headers = request.headers;
+    // Most requests carry no trace context: skip the propagator's parsing for them.
+    const parent =
+      headers.traceparent === undefined && headers.baggage === undefined
+        ? ROOT_CONTEXT
+        : propagation.extract(ROOT_CONTEXT, headers);
+    const span = tracer().startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+    // Without an exporter (or when the caller's trace is not sampled) the span only carries ids
+    // for the logs: its attributes would be thrown away, so they are not computed.
+    if (span.isRecording()) {
+      span.setAttributes({
+        'http.request.method': request.method,
+        'client.address': request.ip,
+        'lectio.request_id': request.id,
+      });
+    }
     spans.set(request, span);
     withLogContext({ requestId: request.id }, () => context.with(trace.setSpan(parent, span), done));
   });
@@ -56,30 +58,43 @@ export function registerRequestContext(app: FastifyInstance): void {
     spans.delete(request);
     const route = request.routeOptions.url;
     const status = reply?.statusCode ?? 499;
-    {
+    const log = request.log;
+    const level = aborted ? 'info' : status >= 500 ? 'error' : status === 429 ? 'warn' : 'info';
+    const recording = span.isRecording();
+    // The app's logger is pino (buildApp takes a pino Logger), which can say whether a level is on;
+    // a logger without the method is assumed to write everything.
+    const logging = (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(level) ?? true;
+    // The path is redacted once, for the span and the line alike (signed media paths carry tokens).
+    const url = recording || logging ? redactString(request.url.split('?')[0] ?? '') : '';
+    if (recording) {
       // The route pattern, never the raw URL: names stay few and carry no ids or tokens.
       if (route) {
         span.updateName(`${request.method} ${route}`);
         span.setAttribute('http.route', route);
       }
+      span.setAttribute('url.path', url);
       span.setAttribute('http.response.status_code', status);
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
     }
+    span.end();
+    if (!logging) return;
     const spanContext = span.spanContext();
+    // Every field is safe as it stands (the url was redacted above), so the logger's recursive
+    // redaction is skipped for this, the commonest line.
     const line = {
+      [LOG_LINE_REDACTED]: true,
       requestId: request.id,
       ...(trace.isSpanContextValid(spanContext) ? { traceId: spanContext.traceId } : {}),
       method: request.method,
-      url: redactString(request.url.split('?')[0] ?? ''),
+      url,
       route,
       statusCode: status,
       ...(reply ? { durationMs: Math.round(reply.elapsedTime * 10) / 10 } : {}),
     };
-    if (aborted) request.log.info(line, 'request aborted by the client');
-    else if (status >= 500) request.log.error(line, 'request failed');
-    else if (status === 429) request.log.warn(line, 'request rate-limited');
-    else request.log.info(line, 'request completed');
+    if (aborted) log.info(line, 'request aborted by the client');
+    else if (level === 'error') log.error(line, 'request failed');
+    else if (level === 'warn') log.warn(line, 'request rate-limited');
+    else log.info(line, 'request completed');
   };
   app.addHook('onResponse', (request, reply, done) => {
     finish(request, reply);

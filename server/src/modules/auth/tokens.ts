@@ -6,6 +6,8 @@ import { AppError } from '../app-error.js';
 
 export const TOKEN_ISSUER = 'lectio';
 export const TOKEN_AUDIENCE = 'lectio-api';
+/** About 5 MB of tokens at most: more signed-in clients than one API process serves at once. */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 export interface AccessClaims {
   userId: string;
@@ -25,6 +27,14 @@ export function deriveLocalSigningKey(appSecret: string): SigningKey {
 export class TokenService {
   private readonly keys: Map<string, KeyObject>;
   private readonly signingKid: string;
+  /**
+   * Tokens already verified, by their exact text, until they expire: a client sends the same
+   * token with every request for its whole lifetime, and checking the HMAC again (WebCrypto, a
+   * key import and a thread-pool job each time) was the largest cost of an authenticated request.
+   * The answer for a given text cannot change while the keys are the same (they are fixed for the
+   * life of this object); account and session state are still checked on every request.
+   */
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
 
   constructor(
     keys: SigningKey[],
@@ -54,6 +64,11 @@ export class TokenService {
 
   /** Throws AppError 401 `token_expired` for an expired token and `invalid_token` for anything else. */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (this.now() < known.expiresAtMs) return { ...known.claims };
+      this.verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(
         token,
@@ -79,7 +94,11 @@ export class TokenService {
       ) {
         throw new AppError(401, 'invalid_token', 'The access token is not valid.');
       }
-      return { userId: payload.sub, role, sessionId: payload.sid };
+      const claims: AccessClaims = { userId: payload.sub, role, sessionId: payload.sid };
+      // Bounded: the oldest entry goes first (a Map iterates in insertion order).
+      if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { claims, expiresAtMs: payload.exp! * 1000 });
+      return { ...claims };
     } catch (error) {
       if (error instanceof AppError) throw error;
       if (error instanceof errors.JWTExpired) {

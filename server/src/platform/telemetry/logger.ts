@@ -32,6 +32,13 @@ export function withLogContext<T>(fields: LogContext, fn: () => T): T {
 export const REDACTED = '[redacted]';
 
 /**
+ * Marks a log object whose every field was made safe by its writer (the per-request line: ids,
+ * a redacted path, the route pattern, numbers), so the recursive redaction below is skipped for
+ * it. Only for objects built field by field from known values, never for anything passed through.
+ */
+export const LOG_LINE_REDACTED: unique symbol = Symbol('lectio.log.redacted');
+
+/**
  * Keys whose values never reach a log line, at any depth: credentials, session material,
  * signatures. `Idempotency-Key` is not secret (it only deduplicates) and stays readable.
  */
@@ -104,12 +111,18 @@ export function createLogger(options: LoggerOptions): Logger {
         return fields;
       },
       formatters: {
-        log: (object) => redact(object) as Record<string, unknown>,
+        // pino's mixin merge (Object.assign) keeps the symbol; JSON output never shows it.
+        log: (object) => (LOG_LINE_REDACTED in object ? object : (redact(object) as Record<string, unknown>)),
         bindings: (bindings) => redact(bindings) as Record<string, unknown>,
       },
       hooks: {
         // The message itself may quote a URL or an error text.
         logMethod(args, method) {
+          const first: unknown = args[0];
+          if (typeof first === 'object' && first !== null && LOG_LINE_REDACTED in first) {
+            method.apply(this, args);
+            return;
+          }
           const cleaned = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg));
           method.apply(this, cleaned as Parameters<typeof method>);
         },
