@@ -16,8 +16,9 @@ export const searchQuerySchema = z.object({
   category: z.string().trim().min(1).max(100).optional(),
   level: courseLevelSchema.optional(),
   language: courseLanguageSchema.optional(),
-  priceMin: z.coerce.number().int().min(0).optional(),
-  priceMax: z.coerce.number().int().min(0).optional(),
+  // Bounded as prices are (catalog's priceSchema): past int4 the database refused the comparison (a 500).
+  priceMin: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+  priceMax: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
   currency: currencySchema.optional(),
   minRating: z.coerce.number().min(0).max(5).optional(),
   free: booleanQuery.optional(),
