@@ -96,6 +96,8 @@ export function paymentJobHandlers(deps: PaymentJobDependencies) {
       const { order, course, buyer } = facts;
       await deps.mail.send({
         to: [buyer.email],
+        // Sent, then recorded: a worker dying between the two sends it again on retry, under this id.
+        messageId: `<receipt-${order.id}@${new URL(deps.publicUrl).hostname}>`,
         ...receiptMail({
           studentName: buyer.displayName,
           courseTitle: course.title,

@@ -7,7 +7,12 @@ import { pipeline as pipeStreams } from 'node:stream/promises';
 import type { Config } from '../../config.js';
 import type { CdnPort } from '../../platform/cdn/port.js';
 import { transcodeToHls } from '../../platform/media/video/transcode.js';
-import { MediaRejectedError, type TranscodeOptions, type TranscodeResult } from '../../platform/media/video/types.js';
+import {
+  MediaRejectedError,
+  TranscodeFailedError,
+  type TranscodeOptions,
+  type TranscodeResult,
+} from '../../platform/media/video/types.js';
 import type { JobContext } from '../../platform/queue/port.js';
 import type { StoragePort } from '../../platform/storage/port.js';
 import type { TranscodeMetrics } from '../../platform/telemetry/metrics.js';
@@ -216,7 +221,12 @@ export class TranscodePipeline {
         throw error;
       }
       logger.error({ err: error, videoId, attempt: context.attempt }, 'transcode failed for good');
-      await this.#fail(video, version, 'processing_error', failureMessage('processing_error'));
+      // A cause the instructor cannot fix but an administrator can is named in the message.
+      const cause =
+        error instanceof TranscodeFailedError && error.code === 'disk_full'
+          ? ' Cause: the server ran out of disk space while converting it.'
+          : '';
+      await this.#fail(video, version, 'processing_error', `${failureMessage('processing_error')}${cause}`);
       throw error;
     } finally {
       await rm(scratch, { recursive: true, force: true });

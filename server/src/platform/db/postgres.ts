@@ -25,6 +25,9 @@ function createPool(connectionString: string, max: number, connectionTimeoutMs: 
   });
   // An idle client losing its server (restart, failover) emits here; without a listener Node exits.
   pool.on('error', () => undefined);
+  // So does a checked-out client caught between two queries (inside a transaction) when the server
+  // goes away: its next query fails (a 503), but the event itself must not take the process down.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   // Each new connection's queries get spans (inside a traced request or job).
   const database = new URL(connectionString).pathname.slice(1);
   pool.on('connect', (client) =>

@@ -3,6 +3,12 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /**
+   * A stable Message-ID for a mail that a retry may send again (a worker killed after the relay
+   * took it but before the job recorded it): mailbox providers drop a second copy with the same
+   * id, so the reader sees it once. Without it each send gets a fresh id.
+   */
+  messageId?: string;
 }
 
 export interface MailPort {

@@ -31,6 +31,7 @@ export class SmtpMail implements MailPort {
       subject: message.subject,
       text: message.text,
       html: message.html,
+      messageId: message.messageId,
     });
   }
 
