@@ -51,7 +51,11 @@ const envSchema = z.object({
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_REPLICA_URLS: csv(url(['postgres:', 'postgresql:'])).optional(),
-  DATABASE_POOL_MAX: int(1, 500).default(10),
+  /** Per API process; by default DATABASE_POOL_TOTAL shared out over LECTIO_API_PROCESSES (see poolPerProcess). */
+  DATABASE_POOL_MAX: int(1, 500).optional(),
+  DATABASE_POOL_TOTAL: int(1, 5000).default(20),
+  /** How many API processes share this host's pool budget; set by `serve --processes` for its workers. */
+  LECTIO_API_PROCESSES: int(1, 1024).default(1),
 
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   REDIS_PREFIX: z
@@ -301,6 +305,15 @@ export class ConfigError extends Error {
 }
 
 /** Turns an environment into a Config, or throws a ConfigError naming every bad variable. */
+/**
+ * Connections per API process when DATABASE_POOL_MAX is not set: the host's budget shared out, at
+ * most 10 (one event loop seldom has more queries usefully in flight; more only queue inside
+ * PostgreSQL instead of in the pool) and at least 2 (a transaction and a read at once).
+ */
+export function poolPerProcess(total: number, processes: number): number {
+  return Math.max(2, Math.min(10, Math.floor(total / processes)));
+}
+
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
   // Empty strings mean "unset": `FOO= lectio serve` should fall back to the default, not fail.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -389,7 +402,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
           backend: 'postgres',
           url: e.DATABASE_URL,
           replicaUrls: e.DATABASE_REPLICA_URLS ?? [],
-          poolMax: e.DATABASE_POOL_MAX,
+          poolMax: e.DATABASE_POOL_MAX ?? poolPerProcess(e.DATABASE_POOL_TOTAL, e.LECTIO_API_PROCESSES),
         }
       : { backend: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     cache: e.REDIS_URL ? { backend: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { backend: 'memory' },

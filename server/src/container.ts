@@ -167,7 +167,7 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
     const metrics = new Metrics();
     metrics.declareCacheOperations(CACHE_OPERATIONS);
     metrics.declareJobs(ALL_JOB_DECLARATIONS.map((d) => d.name));
-    const cache = new MeasuredCache(await createCache(config.cache), metrics);
+    const cache = new MeasuredCache(await createCache(config.cache, { log: logger }), metrics);
     const queue = createQueue(config.queue, { database, logger });
     const appSecret = await resolveAppSecret(config);
     const storage = await createStorage(config.storage, {

@@ -155,7 +155,7 @@ describe.each(matrix)('public catalog [%s]', (_name, setup) => {
         await new Promise((r) => setTimeout(r, 150));
         return original.apply(this, args);
       };
-    const { courseDetailBySlug, listPublished } = CatalogRepository.prototype;
+    const { courseDetailBySlug, pagePublished } = CatalogRepository.prototype;
     const detailLoads = vi
       .spyOn(CatalogRepository.prototype, 'courseDetailBySlug')
       .mockImplementation(slow(courseDetailBySlug));
@@ -167,7 +167,7 @@ describe.each(matrix)('public catalog [%s]', (_name, setup) => {
     await c.call('GET', path);
     expect(detailLoads).toHaveBeenCalledTimes(1);
 
-    const listLoads = vi.spyOn(CatalogRepository.prototype, 'listPublished').mockImplementation(slow(listPublished));
+    const listLoads = vi.spyOn(CatalogRepository.prototype, 'pagePublished').mockImplementation(slow(pagePublished));
     const lists = await Promise.all(Array.from({ length: 25 }, () => c.call('GET', '/courses?sort=rating&pageSize=7')));
     expect(lists.map((l) => l.status)).toEqual(Array(25).fill(200));
     expect(listLoads).toHaveBeenCalledTimes(1);

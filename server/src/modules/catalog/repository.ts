@@ -69,6 +69,20 @@ const ORDER: Record<CourseSort, SQL[]> = {
 
 const published = eq(courses.status, 'published');
 
+/** Which published courses a list shows: all, a category's (with its subcategories'), or an instructor's. */
+export interface PublishedQuery {
+  categoryIds?: string[];
+  instructorId?: string;
+  sort: CourseSort;
+}
+
+function publishedWhere(query: Omit<PublishedQuery, 'sort'>): SQL | undefined {
+  const conditions: SQL[] = [published];
+  if (query.categoryIds) conditions.push(inArray(courses.categoryId, query.categoryIds));
+  if (query.instructorId) conditions.push(eq(courses.instructorId, query.instructorId));
+  return and(...conditions);
+}
+
 export interface CourseDetailRows {
   card: CardRow;
   description: string;
@@ -126,33 +140,43 @@ export class CatalogRepository {
     return Boolean(row);
   }
 
-  async listPublished(query: {
-    categoryIds?: string[];
-    instructorId?: string;
-    sort: CourseSort;
-    page: number;
-    pageSize: number;
-  }): Promise<{ items: CardRow[]; total: number }> {
-    const conditions: SQL[] = [published];
-    if (query.categoryIds) conditions.push(inArray(courses.categoryId, query.categoryIds));
-    if (query.instructorId) conditions.push(eq(courses.instructorId, query.instructorId));
-    const where = and(...conditions);
-    const [items, [counted]] = await Promise.all([
-      this.primary
-        .select(cardColumns)
-        .from(courses)
-        .innerJoin(users, eq(users.id, courses.instructorId))
-        .leftJoin(categories, eq(categories.id, courses.categoryId))
-        .where(where)
-        .orderBy(...ORDER[query.sort])
-        .limit(query.pageSize)
-        .offset((query.page - 1) * query.pageSize),
-      this.primary
-        .select({ n: sql<number>`count(*)::int` })
-        .from(courses)
-        .where(where),
-    ]);
-    return { items, total: counted?.n ?? 0 };
+  async listPublished(
+    query: PublishedQuery & { page: number; pageSize: number },
+  ): Promise<{ items: CardRow[]; total: number }> {
+    const [items, total] = await Promise.all([this.pagePublished(query), this.countPublished(query)]);
+    return { items, total };
+  }
+
+  /**
+   * One page of published courses. The page's ids are picked from `courses` alone (an index-only
+   * scan of the sort's partial index, courses_list_*_idx) and only those rows are joined to their
+   * instructor and category: joining first would join every row the offset skips, or every row
+   * of a category before sorting it.
+   */
+  async pagePublished(query: PublishedQuery & { page: number; pageSize: number }): Promise<CardRow[]> {
+    const page = this.primary
+      .select({ id: courses.id })
+      .from(courses)
+      .where(publishedWhere(query))
+      .orderBy(...ORDER[query.sort])
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize)
+      .as('page');
+    return this.primary
+      .select(cardColumns)
+      .from(page)
+      .innerJoin(courses, eq(courses.id, page.id))
+      .innerJoin(users, eq(users.id, courses.instructorId))
+      .leftJoin(categories, eq(categories.id, courses.categoryId))
+      .orderBy(...ORDER[query.sort]);
+  }
+
+  async countPublished(query: Omit<PublishedQuery, 'sort'>): Promise<number> {
+    const [counted] = await this.primary
+      .select({ n: sql<number>`count(*)::int` })
+      .from(courses)
+      .where(publishedWhere(query));
+    return counted?.n ?? 0;
   }
 
   async courseDetailBySlug(slug: string): Promise<CourseDetailRows | undefined> {

@@ -85,7 +85,11 @@ export class CatalogService {
         if (!category) throw new AppError(404, 'category_not_found', 'No such category.');
         categoryIds = category.ids;
       }
-      const { items, total } = await this.repository.listPublished({ ...query, categoryIds });
+      // The total is the same for every page and sort of one filter: counted once per generation.
+      const [items, total] = await Promise.all([
+        this.repository.pagePublished({ ...query, categoryIds }),
+        this.cache.list(`count:${query.category ?? '*'}`, () => this.repository.countPublished({ categoryIds })),
+      ]);
       return {
         items: items.map((row) => toCourseCard(row, this.options.mediaBaseUrl)),
         total,

@@ -1,7 +1,7 @@
 import type { CachePort } from '../../platform/cache/port.js';
 import type { Actor } from '../access/permissions.js';
 import { AppError } from '../app-error.js';
-import type { CourseAccessChecker } from '../enrollments/access.js';
+import type { CourseAccess, CourseAccessChecker } from '../enrollments/access.js';
 import type { EnrollmentRevocationListener } from '../enrollments/service.js';
 import type { PlaybackEndReason, PlaybackRepository, PlayableLesson } from './repository.js';
 import type { PlaybackUrlSigner } from './signer.js';
@@ -32,6 +32,17 @@ export const endedSessionKey = (sessionId: string) => `playback:ended:${sessionI
 const ENDED_MARK_SECONDS = 24 * 3600;
 /** Renew at this share of the lifetime: room for a slow network or a throttled background tab. */
 const RENEW_AT = 0.6;
+/**
+ * A "yes, may watch" answer (enrolled, or the course's owner) for one user and course, reused by
+ * their next grants. Only yes is kept, so a new enrollment is never delayed. A revocation
+ * overwrites it with a `revoked` mark that outlives any yes stored before it: a grant that read the
+ * database just before the revocation committed stores its yes only if the key is absent, so it
+ * cannot bring access back. A cache down at the moment of the revocation leaves an old yes for at
+ * most this long (as progress's heartbeat access, which has the same lifetime).
+ */
+export const GRANT_ACCESS_SECONDS = 60;
+export const grantAccessKey = (userId: string, courseId: string) => `playback:access:${userId}:${courseId}`;
+type CachedAccess = 'enrolled' | 'owner' | 'revoked';
 
 const lessonNotFound = () => new AppError(404, 'lesson_not_found', 'No such lesson.');
 const sessionEnded = (reason: string | null) =>
@@ -82,13 +93,14 @@ export class PlaybackService implements EnrollmentRevocationListener {
     const now = this.now();
     const expiresAtSeconds = Math.floor(now.getTime() / 1000) + this.signer.ttlSeconds;
     const expiresAt = new Date(expiresAtSeconds * 1000);
-    const sessionId = actor
-      ? await this.openSession(actor.userId, found, video.id, now, expiresAt, request.sessionId)
-      : null;
+    // The captions do not depend on the session: read them while it is opened.
+    const [sessionId, captions] = await Promise.all([
+      actor ? this.openSession(actor.userId, found, video.id, now, expiresAt, request.sessionId) : null,
+      this.repository.captionsOf(video.id),
+    ]);
 
     const uid = actor?.userId ?? 'anonymous';
     const sign = (file: string) => this.signer.url(video.id, uid, file, expiresAtSeconds);
-    const captions = await this.repository.captionsOf(video.id);
     return {
       sessionId,
       lessonId: lesson.id,
@@ -114,6 +126,11 @@ export class PlaybackService implements EnrollmentRevocationListener {
    * next renewal and progress report are refused. Called by enrollments on revocation.
    */
   async enrollmentRevoked(userId: string, courseId: string): Promise<void> {
+    try {
+      await this.cache.set(grantAccessKey(userId, courseId), 'revoked' satisfies CachedAccess, GRANT_ACCESS_SECONDS);
+    } catch (error) {
+      this.log?.warn({ err: error, userId, courseId }, 'could not mark a revoked grant access in the cache');
+    }
     const ended = await this.repository.endCourseSessions(userId, courseId, 'access_revoked', this.now());
     await this.markEnded(ended, 'access_revoked');
   }
@@ -135,9 +152,32 @@ export class PlaybackService implements EnrollmentRevocationListener {
   private async mayWatch(actor: Actor | undefined, { lesson, course }: PlayableLesson): Promise<boolean> {
     const open = course.status === 'published' && !course.takenDownAt;
     if (lesson.isFreePreview && open) return true;
-    const access = await this.access.accessOf(actor, course.id);
+    const access = await this.accessOf(actor, course.id);
     if (access === 'enrolled') return !course.takenDownAt;
     return access !== 'none';
+  }
+
+  /** The access check, with a user's "yes" for a course reused for a minute (see GRANT_ACCESS_SECONDS). */
+  private async accessOf(actor: Actor | undefined, courseId: string): Promise<CourseAccess> {
+    // Anonymous callers and admins are answered without the database anyway.
+    if (!actor || actor.role === 'admin') return this.access.accessOf(actor, courseId);
+    const key = grantAccessKey(actor.userId, courseId);
+    try {
+      const known = await this.cache.get<CachedAccess>(key);
+      if (known === 'enrolled' || known === 'owner') return known;
+    } catch (error) {
+      this.log?.warn({ err: error, key }, 'cache read failed; asking the database');
+      return this.access.accessOf(actor, courseId);
+    }
+    const access = await this.access.accessOf(actor, courseId);
+    if (access === 'enrolled' || access === 'owner') {
+      try {
+        await this.cache.setIfAbsent(key, access satisfies CachedAccess, GRANT_ACCESS_SECONDS);
+      } catch (error) {
+        this.log?.warn({ err: error, key }, 'cache write failed');
+      }
+    }
+    return access;
   }
 
   /**

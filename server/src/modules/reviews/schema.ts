@@ -34,6 +34,8 @@ export const reviews = pgTable(
   (t) => [
     uniqueIndex('reviews_course_user_key').on(t.courseId, t.userId),
     index('reviews_course_idx').on(t.courseId, t.status, t.createdAt),
+    // The course page's rating distribution, counted from the index alone.
+    index('reviews_course_rating_idx').on(t.courseId, t.status, t.rating),
     check('reviews_rating_range', sql`${t.rating} between 1 and 5`),
   ],
 );

@@ -1,10 +1,33 @@
 import type { Config } from '../../config.js';
 import { MemoryCache } from './memory.js';
+import { NearCache, type NearCacheOptions } from './near.js';
 import type { CachePort } from './port.js';
+import { RedisInvalidationBus } from './redis-bus.js';
 import { RedisCache } from './redis.js';
 
-/** The one place that picks the cache backend. */
-export async function createCache(config: Config['cache']): Promise<CachePort> {
-  if (config.backend === 'redis') return RedisCache.open({ url: config.url, namespace: `${config.prefix}:` });
-  return new MemoryCache();
+/**
+ * Keys worth a copy in each process: read on every catalog page or heartbeat, written rarely.
+ * `catalog:` holds the catalog's pages and their generation tokens (renewing a token is a `set`, so
+ * it reaches every process through the bus); `progress:lesson:` the lesson facts a heartbeat reads.
+ */
+export const NEAR_PREFIXES = ['catalog:', 'progress:lesson:'] as const;
+
+/**
+ * Short: with the bus, only a lost message can leave a copy stale, and then for at most this long;
+ * long enough that a page read a thousand times a second is fetched from Redis once in a while.
+ */
+export const NEAR_LIMITS = { ttlMs: 5_000, maxEntries: 5_000, maxBytes: 32 * 1024 * 1024 } as const;
+
+type NearOptions = Pick<NearCacheOptions, 'log'>;
+
+/** The one place that picks the cache backend; hot keys get an in-process copy in front of it. */
+export async function createCache(config: Config['cache'], options: NearOptions = {}): Promise<CachePort> {
+  const near = { prefixes: NEAR_PREFIXES, ...NEAR_LIMITS, log: options.log };
+  if (config.backend === 'redis') {
+    const namespace = `${config.prefix}:`;
+    const shared = await RedisCache.open({ url: config.url, namespace });
+    return NearCache.open(shared, { ...near, bus: new RedisInvalidationBus(config.url, namespace) });
+  }
+  // One process holds the whole embedded cache: no bus; the copy saves the JSON round trip.
+  return NearCache.open(new MemoryCache(), near);
 }

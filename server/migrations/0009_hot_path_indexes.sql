@@ -1,0 +1,4 @@
+CREATE INDEX "courses_list_newest_idx" ON "courses" USING btree ("published_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "courses"."status" = 'published';--> statement-breakpoint
+CREATE INDEX "courses_list_popular_idx" ON "courses" USING btree ("enrollment_count" DESC NULLS FIRST,"view_count" DESC NULLS FIRST,"published_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "courses"."status" = 'published';--> statement-breakpoint
+CREATE INDEX "courses_list_rating_idx" ON "courses" USING btree ("rating_average" DESC NULLS FIRST,"rating_count" DESC NULLS FIRST,"published_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "courses"."status" = 'published';--> statement-breakpoint
+CREATE INDEX "reviews_course_rating_idx" ON "reviews" USING btree ("course_id","status","rating");

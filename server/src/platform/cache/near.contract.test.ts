@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { CatalogCache } from '../../modules/catalog/invalidation.js';
+import { MemoryCache } from './memory.js';
+import { NearCache, type NearCacheOptions } from './near.js';
+import type { CachePort } from './port.js';
+import { RedisInvalidationBus } from './redis-bus.js';
+import { RedisCache } from './redis.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const limits = { prefixes: ['hot:', 'catalog:'], ttlMs: 5_000, maxEntries: 100, maxBytes: 1_000_000 };
+
+/** Counts the reads that reach the shared cache. */
+class CountingCache extends MemoryCache {
+  gets = 0;
+  override async get<T>(key: string): Promise<T | undefined> {
+    this.gets++;
+    return super.get<T>(key);
+  }
+}
+
+const open: CachePort[] = [];
+async function near(inner: CachePort, options: Partial<NearCacheOptions> = {}): Promise<NearCache> {
+  const cache = await NearCache.open(inner, { ...limits, ...options });
+  open.push(cache);
+  return cache;
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
+/** Two API processes on one Redis: each its own near copy, one bus channel between them. */
+async function twoProcesses(options: Partial<NearCacheOptions> = {}): Promise<[NearCache, NearCache]> {
+  const url = inject('redisUrl');
+  const namespace = `test:${randomUUID()}:`;
+  const make = async () =>
+    near(await RedisCache.open({ url, namespace }), { bus: new RedisInvalidationBus(url, namespace), ...options });
+  const pair: [NearCache, NearCache] = [await make(), await make()];
+  await sleep(100); // both subscribed
+  return pair;
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('near cache', () => {
+  it('answers a hot key from memory after the first read, and other keys from the shared cache', async () => {
+    const inner = new CountingCache();
+    const cache = await near(inner);
+    await cache.set('hot:page:1', { items: [1, 2] }, 60);
+    await cache.set('cold:x', 1, 60);
+    for (let i = 0; i < 5; i++) {
+      expect(await cache.get('hot:page:1')).toEqual({ items: [1, 2] });
+      expect(await cache.get('cold:x')).toBe(1);
+    }
+    expect(inner.gets).toBe(5); // the cold key's reads only
+    expect(cache.stats().hits).toBe(5);
+  });
+
+  it('hands out frozen values, so a caller cannot change what the next request gets', async () => {
+    const cache = await near(new MemoryCache());
+    await cache.set('hot:page:1', { items: [{ title: 'a' }] }, 60);
+    const value = (await cache.get<{ items: { title: string }[] }>('hot:page:1'))!;
+    expect(() => {
+      value.items[0]!.title = 'changed';
+    }).toThrow(TypeError);
+    expect(await cache.get('hot:page:1')).toEqual({ items: [{ title: 'a' }] });
+  });
+
+  it('keeps a copy no longer than its own TTL or the near TTL', async () => {
+    let now = 1_000;
+    const inner = new CountingCache();
+    const cache = await near(inner, { ttlMs: 1_000, now: () => now });
+    await inner.set('hot:a', 'first', 60);
+    expect(await cache.get('hot:a')).toBe('first');
+    await inner.set('hot:a', 'second', 60); // another process wrote, and no message came
+    now += 999;
+    expect(await cache.get('hot:a')).toBe('first');
+    now += 2;
+    expect(await cache.get('hot:a')).toBe('second');
+  });
+
+  it('stays within its entry and byte bounds, dropping the oldest copies', async () => {
+    const cache = await near(new MemoryCache(), { maxEntries: 3, maxBytes: 1_000 });
+    for (let i = 0; i < 5; i++) await cache.set(`hot:${i}`, i, 60);
+    expect(cache.stats().entries).toBe(3);
+    await cache.set('hot:big', 'x'.repeat(90), 60);
+    await cache.set('hot:big2', 'x'.repeat(90), 60);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(1_000);
+    // A value over a tenth of the budget is not copied at all.
+    await cache.set('hot:huge', 'x'.repeat(200), 60);
+    expect(cache.stats().entries).toBeLessThanOrEqual(3);
+    expect(await cache.get('hot:huge')).toBe('x'.repeat(200));
+  });
+
+  it('does not keep a read that was overtaken by an invalidation', async () => {
+    let release: () => void = () => undefined;
+    class SlowCache extends MemoryCache {
+      override async get<T>(key: string): Promise<T | undefined> {
+        const value = await super.get<T>(key);
+        await new Promise<void>((r) => (release = r));
+        return value;
+      }
+    }
+    const inner = new SlowCache();
+    await inner.set('hot:gen', 'old', 60);
+    const cache = await near(inner);
+    const reading = cache.get('hot:gen'); // on its way with 'old'
+    await sleep(5);
+    await cache.set('hot:gen', 'new', 60);
+    release();
+    expect(await reading).toBe('old');
+    expect(await cache.get('hot:gen')).toBe('new');
+  });
+
+  it("drops another process's copy as soon as one process writes the key", async () => {
+    const [a, b] = await twoProcesses();
+    await a.set('hot:gen', 'g1', 60);
+    expect(await b.get('hot:gen')).toBe('g1'); // b now holds a copy
+    await a.set('hot:gen', 'g2', 60);
+    await eventually(async () => (await b.get('hot:gen')) === 'g2', 1_000);
+    await a.delete('hot:gen');
+    await eventually(async () => (await b.get('hot:gen')) === undefined, 1_000);
+  });
+
+  it('serves the catalog from memory in each process and shows an edit made in the other at once', async () => {
+    const [a, b] = await twoProcesses();
+    let title = 'v1';
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return { items: [{ title }] };
+    };
+    const catalogA = new CatalogCache(a, async () => 'slug');
+    const catalogB = new CatalogCache(b, async () => 'slug');
+    expect(await catalogA.list('page:1', load)).toEqual({ items: [{ title: 'v1' }] });
+    for (let i = 0; i < 3; i++) expect(await catalogB.list('page:1', load)).toEqual({ items: [{ title: 'v1' }] });
+    expect(loads).toBe(1);
+    const hitsBefore = b.stats().hits;
+    await catalogB.list('page:1', load);
+    expect(b.stats().hits - hitsBefore).toBe(2); // generation and page, no Redis round trip
+    title = 'v2';
+    await catalogA.courseChanged('course-1');
+    await eventually(async () => (await catalogB.list('page:1', load)).items[0]!.title === 'v2', 1_000);
+  });
+});

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import type { CachePort, RateLimitHit } from './port.js';
+
+/**
+ * Tells the other processes sharing one cache which near keys changed, so they drop their copies.
+ * Messages are best effort: a lost one costs at most the near TTL of staleness, and a subscriber
+ * that reconnects drops everything it holds (it cannot know what it missed).
+ */
+export interface InvalidationBus {
+  publish(message: NearInvalidation): Promise<void>;
+  /** `onMessage` for each message from another process; `onGap` after a reconnect (messages may be lost). */
+  subscribe(onMessage: (message: NearInvalidation) => void, onGap: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NearInvalidation {
+  /** The publishing process; a process ignores its own messages (it already applied them). */
+  origin: string;
+  keys: string[];
+  prefixes: string[];
+}
+
+export interface NearCacheOptions {
+  /** Keys starting with one of these are kept in this process too; every other key passes through. */
+  prefixes: readonly string[];
+  /**
+   * The longest a near copy is served. With a bus this only bounds a lost message; without one (or
+   * to another process's writes when Redis pub/sub is down) it is how stale a read may be.
+   */
+  ttlMs: number;
+  maxEntries: number;
+  /** Bound on the JSON size of everything held (an estimate of the memory, not a measure). */
+  maxBytes: number;
+  bus?: InvalidationBus;
+  log?: { warn(details: object, message: string): void };
+  now?: () => number;
+}
+
+interface NearEntry {
+  value: unknown;
+  bytes: number;
+  expiresAt: number;
+}
+
+/** Hit and miss counts, for the benchmark and tests. */
+export interface NearStats {
+  hits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * A small in-process cache (L1) in front of the shared one, for hot read-mostly keys (catalog pages,
+ * lesson facts). A hit costs a Map lookup instead of a Redis round trip and a JSON.parse.
+ *
+ * Values handed out are shared and deep-frozen: a caller that tried to change one would throw
+ * instead of corrupting what the next request gets. Only `get`/`set`/`setIfAbsent`/`delete`/
+ * `deleteByPrefix` are near; counters, hashes and sets under a near prefix would pass through but
+ * should not be put there.
+ *
+ * Coherence: every write of a near key through this process updates its copy and tells the other
+ * processes (the bus) to drop theirs; an `epoch` bumped on every invalidation keeps a read that
+ * was already on its way to Redis from storing a value older than the invalidation.
+ */
+export class NearCache implements CachePort {
+  readonly backend: CachePort['backend'];
+  private readonly entries = new Map<string, NearEntry>();
+  private readonly origin = randomUUID();
+  private readonly now: () => number;
+  private bytes = 0;
+  private epoch = 0;
+  private hits = 0;
+  private misses = 0;
+
+  private constructor(
+    private readonly inner: CachePort,
+    private readonly options: NearCacheOptions,
+  ) {
+    this.backend = inner.backend;
+    this.now = options.now ?? Date.now;
+  }
+
+  static async open(inner: CachePort, options: NearCacheOptions): Promise<NearCache> {
+    const near = new NearCache(inner, options);
+    if (options.bus) {
+      try {
+        await options.bus.subscribe(
+          (message) => {
+            if (message.origin !== near.origin) near.drop(message.keys, message.prefixes);
+          },
+          () => near.clear(),
+        );
+      } catch (error) {
+        // Without the bus other processes' writes reach this one only through the TTL.
+        options.log?.warn({ err: error }, 'near cache could not subscribe to invalidations');
+      }
+    }
+    return near;
+  }
+
+  stats(): NearStats {
+    return { hits: this.hits, misses: this.misses, entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private isNear(key: string): boolean {
+    for (const prefix of this.options.prefixes) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.bytes -= entry.bytes;
+    this.entries.delete(key);
+  }
+
+  private store(key: string, value: unknown, ttlSeconds: number | undefined): void {
+    const json = JSON.stringify(value);
+    // Larger than a tenth of the budget: caching it would evict many smaller hot entries.
+    if (json === undefined || json.length * 10 > this.options.maxBytes) {
+      this.remove(key);
+      return;
+    }
+    const ttlMs = ttlSeconds === undefined ? this.options.ttlMs : Math.min(this.options.ttlMs, ttlSeconds * 1000);
+    this.remove(key);
+    this.entries.set(key, { value: deepFreeze(value), bytes: json.length, expiresAt: this.now() + ttlMs });
+    this.bytes += json.length;
+    // Oldest first (Map keeps insertion order); with lifetimes of seconds, recency adds little.
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes) break;
+      this.remove(oldest);
+    }
+  }
+
+  private drop(keys: string[], prefixes: string[]): void {
+    this.epoch++;
+    for (const key of keys) this.remove(key);
+    if (prefixes.length) {
+      for (const key of [...this.entries.keys()]) if (prefixes.some((p) => key.startsWith(p))) this.remove(key);
+    }
+  }
+
+  /** Forgets every near copy (after a gap in the invalidation messages). */
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private async announce(keys: string[], prefixes: string[]): Promise<void> {
+    if (!this.options.bus) return;
+    try {
+      await this.options.bus.publish({ origin: this.origin, keys, prefixes });
+    } catch (error) {
+      // The write has happened; the other processes see it when their copies expire.
+      this.options.log?.warn({ err: error, keys, prefixes }, 'near cache invalidation not published');
+    }
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    if (!this.isNear(key)) return this.inner.get<T>(key);
+    const entry = this.entries.get(key);
+    if (entry) {
+      if (entry.expiresAt > this.now()) {
+        this.hits++;
+        return entry.value as T;
+      }
+      this.remove(key);
+    }
+    this.misses++;
+    const epoch = this.epoch;
+    const value = await this.inner.get<T>(key);
+    // Misses are not kept: a key about to be filled (a new generation) must be seen at once.
+    if (value !== undefined && epoch === this.epoch) this.store(key, value, undefined);
+    return value;
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    if (!this.isNear(key)) return this.inner.set(key, value, ttlSeconds);
+    this.drop([key], []);
+    await this.inner.set(key, value, ttlSeconds);
+    this.drop([key], []);
+    this.store(key, value, ttlSeconds);
+    await this.announce([key], []);
+  }
+
+  async setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    if (!this.isNear(key)) return this.inner.setIfAbsent(key, value, ttlSeconds);
+    const stored = await this.inner.setIfAbsent(key, value, ttlSeconds);
+    // Stored or not, the shared value is now the truth; the next read fetches it.
+    this.drop([key], []);
+    if (stored) await this.announce([key], []);
+    return stored;
+  }
+
+  async delete(...keys: string[]): Promise<void> {
+    await this.inner.delete(...keys);
+    const near = keys.filter((key) => this.isNear(key));
+    if (near.length) {
+      this.drop(near, []);
+      await this.announce(near, []);
+    }
+  }
+
+  async deleteByPrefix(prefix: string): Promise<number> {
+    const removed = await this.inner.deleteByPrefix(prefix);
+    // A prefix shorter than a near prefix may still cover near keys.
+    if (this.options.prefixes.some((p) => p.startsWith(prefix) || prefix.startsWith(p))) {
+      this.drop([], [prefix]);
+      await this.announce([], [prefix]);
+    }
+    return removed;
+  }
+
+  increment(key: string, by?: number, ttlSeconds?: number): Promise<number> {
+    return this.inner.increment(key, by, ttlSeconds);
+  }
+  hashSet(key: string, fields: Record<string, string>, ttlSeconds?: number): Promise<void> {
+    return this.inner.hashSet(key, fields, ttlSeconds);
+  }
+  hashGetAll(key: string): Promise<Record<string, string>> {
+    return this.inner.hashGetAll(key);
+  }
+  hashGetAllMany(keys: readonly string[]): Promise<Record<string, string>[]> {
+    return this.inner.hashGetAllMany(keys);
+  }
+  hashIncrement(key: string, field: string, by: number): Promise<number> {
+    return this.inner.hashIncrement(key, field, by);
+  }
+  hashDelete(key: string, ...fields: string[]): Promise<void> {
+    return this.inner.hashDelete(key, ...fields);
+  }
+  renameIfAbsent(from: string, to: string): Promise<boolean> {
+    return this.inner.renameIfAbsent(from, to);
+  }
+  setAdd(key: string, ...members: string[]): Promise<void> {
+    return this.inner.setAdd(key, ...members);
+  }
+  setPop(key: string, count: number): Promise<string[]> {
+    return this.inner.setPop(key, count);
+  }
+  hit(key: string, windowMs: number): Promise<RateLimitHit> {
+    return this.inner.hit(key, windowMs);
+  }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+  async close(): Promise<void> {
+    this.clear();
+    await Promise.allSettled([this.options.bus?.close()]);
+    await this.inner.close();
+  }
+}
