@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -21,6 +22,14 @@ import { transcodeToHls } from '../platform/media/video/transcode.js';
 import { MediaRejectedError } from '../platform/media/video/types.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
 import { startTracing } from '../platform/telemetry/tracing.js';
+import { createLogger } from '../platform/telemetry/logger.js';
+import {
+  assertProcessesAllowed,
+  isShutdownMessage,
+  parseProcesses,
+  ProcessesRefusedError,
+  runPrimary,
+} from './cluster.js';
 import { serve } from './serve.js';
 
 /** The one place that reads the process environment. */
@@ -65,9 +74,38 @@ program
       return names as QueueName[];
     }),
   )
-  .action(async (opts: { api?: boolean; worker?: boolean; queues?: QueueName[] }) => {
+  .addOption(
+    new Option(
+      '--processes <n|auto>',
+      'API processes sharing the port (node:cluster; auto = one per core); with --api and PostgreSQL only',
+    ).argParser(parseProcesses),
+  )
+  .action(async (opts: { api?: boolean; worker?: boolean; queues?: QueueName[]; processes?: number }) => {
     const both = !opts.api && !opts.worker;
     const cfg = config();
+    if (opts.processes !== undefined) {
+      assertProcessesAllowed({ api: Boolean(opts.api), worker: Boolean(opts.worker), embedded: cfg.embedded });
+    }
+    if (opts.processes !== undefined && opts.processes > 1 && cluster.isPrimary) {
+      // The primary only forks and watches; each worker runs this same command and takes the branch below.
+      const log = createLogger({ level: cfg.logLevel, name: 'lectio-cluster' });
+      const status = await runPrimary({
+        processes: opts.processes,
+        shutdownTimeoutMs: cfg.queue.shutdownTimeoutMs,
+        log,
+      });
+      process.exit(status);
+    }
+    // A cluster worker told to stop while it is still starting stops as soon as it has started.
+    let stopRequested = false;
+    let requestStop = () => {
+      stopRequested = true;
+    };
+    if (cluster.isWorker) {
+      process.on('message', (message: unknown) => {
+        if (isShutdownMessage(message)) requestStop();
+      });
+    }
     // Before anything runs, so the first request and the first job already carry a trace id.
     const tracing = startTracing({
       serviceName: cfg.tracing.serviceName,
@@ -83,9 +121,14 @@ program
       if (cfg.embedded) process.stdout.write(`Embedded mode: data in ${cfg.dataDir}\n`);
     }
     let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
+    let draining = false;
+    const onSignal = (signal: NodeJS.Signals | 'cluster') => {
+      // The cluster primary's request to drain counts once, however it meets a signal.
+      if (signal === 'cluster' && draining) return;
+      if (signal !== 'cluster') signals++;
       if (signals > 1) process.exit(130);
+      if (draining) return;
+      draining = true;
       const timer = setTimeout(() => process.exit(1), cfg.queue.shutdownTimeoutMs + 5_000);
       timer.unref();
       server.stop().then(
@@ -99,6 +142,8 @@ program
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    requestStop = () => onSignal('cluster');
+    if (stopRequested) requestStop();
   });
 
 program
@@ -300,7 +345,8 @@ try {
     error instanceof UserInputError ||
     error instanceof DemoDataRefusedError ||
     error instanceof BackupRefusedError ||
-    error instanceof PgToolError
+    error instanceof PgToolError ||
+    error instanceof ProcessesRefusedError
   ) {
     console.error(`lectio: ${error.message}`);
     process.exit(

@@ -1,0 +1,324 @@
+/**
+ * The scale-out check: `npm run bench -- scale-out [--duration s] [--connections c[,c]] [--smoke] [--no-write]`.
+ *
+ * One private PostgreSQL and one private Redis; Lectio from the build in its production
+ * configuration, run twice on them:
+ *   (a) 1 API process (`serve --api`) + 1 worker process (`serve --worker`);
+ *   (b) 2 API processes (`serve --api --processes 2`: node:cluster, one port) + 2 worker processes.
+ * Each is loaded with the same mixed workload through bench/lib/load.ts (two loads at once: the
+ * course list, and progress heartbeats from one student's playback sessions, one per connection),
+ * and the report is the throughput ratio (b) / (a), with CPU per request and memory. State lives
+ * only in PostgreSQL and Redis, so (b) needs nothing else. Writes docs/benchmarks/scale-out.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { processTree, runLoad, type LoadResult } from './lib/load.js';
+import { startMeta, type BenchMeta } from './lib/meta.js';
+import { freePort, startPrivatePostgres, startPrivateRedis } from '../server/test/support/private-services.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const CLI = path.join(ROOT, 'server/bin/lectio.js');
+const JSON_OUT = new URL('../docs/benchmarks/scale-out.json', import.meta.url);
+const PASSWORD = 'bench-password-123';
+const LESSON_SECONDS = 3600;
+
+export interface ScaleOutOptions {
+  durationSeconds: number;
+  connections: number;
+  write: boolean;
+  smoke: boolean;
+}
+
+export function parseScaleOutArgs(argv: string[]): ScaleOutOptions {
+  const opts: ScaleOutOptions = { durationSeconds: 10, connections: 32, write: true, smoke: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--duration') opts.durationSeconds = Number(argv[++i]);
+    else if (flag === '--connections') opts.connections = Number((argv[++i] ?? '').split(',')[0]);
+    else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--smoke') Object.assign(opts, { smoke: true, durationSeconds: 2, connections: 4, write: false });
+    else throw new Error(`unknown option ${flag}`);
+  }
+  if (!(opts.durationSeconds > 0) || !(opts.connections >= 2)) throw new Error('--duration > 0, --connections ≥ 2');
+  return opts;
+}
+
+export interface ShapeResult {
+  shape: string;
+  apiProcesses: number;
+  workerProcesses: number;
+  loads: LoadResult[];
+  requestsPerSecond: number;
+}
+
+export interface ScaleOutResult {
+  meta: BenchMeta;
+  options: ScaleOutOptions;
+  /** API processes: node:cluster (`serve --api --processes n`); workers: separate `serve --worker` processes. */
+  how: string;
+  shapes: ShapeResult[];
+  /** Requests per second of (b) ÷ (a). */
+  throughputRatio: number;
+}
+
+interface Lectio {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function startLectio(args: string[], env: Record<string, string>): Lectio {
+  let output = '';
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Production logs are on (their cost is part of what is measured); only the tail is kept.
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  process.once('exit', () => child.kill('SIGKILL'));
+  return {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function waitReady(url: string, api: Lectio): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (api.child.exitCode !== null) throw new Error(`the API exited:\n${api.output()}`);
+    const ok = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not become ready:\n${api.output()}`);
+}
+
+/** One free course of `lessons` hour-long video lessons, the student enrolled, a session per lesson. */
+async function seed(databaseUrl: string, studentEmail: string, lessons: number) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const one = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows[0];
+    const student = await one('select id from users where email = $1', [studentEmail]);
+    const instructor = await one(
+      `insert into users (email, password_hash, display_name, role) values ('so-instructor@bench.example', 'x', 'I', 'instructor') returning id`,
+    );
+    const video = await one(
+      `insert into videos (owner_id, status, original_filename, size_bytes, fingerprint, raw_key, part_size, part_count, version, duration_seconds)
+       values ($1, 'ready', 'b.mp4', 1, 'so-bench', 'so/bench', 1, 1, 'v1', $2) returning id`,
+      [instructor.id, LESSON_SECONDS],
+    );
+    const course = await one(
+      `insert into courses (instructor_id, slug, title, price_amount, status, published_at)
+       values ($1, 'scale-out', 'Scale-out bench', 0, 'published', now()) returning id`,
+      [instructor.id],
+    );
+    const section = await one(
+      `insert into course_sections (course_id, title, position) values ($1, 'All', 0) returning id`,
+      [course.id],
+    );
+    await client.query(
+      `insert into lessons (course_id, section_id, title, type, position, duration_seconds, video_id)
+       select $1, $2, 'Lesson ' || g, 'video', g, $3, $4 from generate_series(1, $5) g`,
+      [course.id, section.id, LESSON_SECONDS, video.id, lessons],
+    );
+    await client.query(`insert into enrollments (user_id, course_id, source) values ($1, $2, 'free')`, [
+      student.id,
+      course.id,
+    ]);
+    const sessions = await client.query<{ id: string; lesson_id: string }>(
+      `insert into playback_sessions (user_id, course_id, lesson_id, video_id, expires_at)
+       select $1, $2, l.id, $3, now() + interval '1 day' from lessons l where l.course_id = $2
+       returning id, lesson_id`,
+      [student.id, course.id, video.id],
+    );
+    return sessions.rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function measureShape(
+  shape: { name: string; apiProcesses: number; workers: number },
+  env: Record<string, string>,
+  fixtures: { token: string; sessions: { id: string; lesson_id: string }[] },
+  opts: ScaleOutOptions,
+  log: (line: string) => void,
+): Promise<ShapeResult> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const apiArgs = ['serve', '--api', ...(shape.apiProcesses > 1 ? ['--processes', String(shape.apiProcesses)] : [])];
+  const api = startLectio(apiArgs, { ...env, PORT: String(port), PUBLIC_URL: url });
+  const workers = Array.from({ length: shape.workers }, () => startLectio(['serve', '--worker'], env));
+  try {
+    await waitReady(url, api);
+    const pids = [...processTree(api.child.pid!), ...workers.flatMap((w) => processTree(w.child.pid!))];
+    log(`${shape.name}: ${pids.length} processes, loading for ${opts.durationSeconds} s`);
+    const half = Math.max(1, Math.floor(opts.connections / 2));
+    const auth = { authorization: `Bearer ${fixtures.token}` };
+    const loads = await Promise.all([
+      runLoad({
+        name: `${shape.name}: GET /api/v1/courses`,
+        url,
+        connections: half,
+        durationSeconds: opts.durationSeconds,
+        warmupSeconds: opts.smoke ? 0 : 2,
+        paths: ['/api/v1/courses', '/api/v1/courses?page=2', '/api/v1/courses?sort=popular'],
+        pids,
+      }),
+      runLoad({
+        name: `${shape.name}: POST /api/v1/lessons/:id/progress`,
+        url,
+        connections: opts.connections - half,
+        durationSeconds: opts.durationSeconds,
+        warmupSeconds: opts.smoke ? 0 : 2,
+        method: 'POST',
+        paths: ['/'],
+        expectStatus: [202],
+        requestsPerConnection: fixtures.sessions.slice(0, opts.connections - half).map((s) => ({
+          path: `/api/v1/lessons/${s.lesson_id}/progress`,
+          // The same one-second report again and again: always within the wall-time allowance.
+          body: JSON.stringify({
+            sessionId: s.id,
+            positionSeconds: 11,
+            watched: [[10, 11]],
+            playbackRate: 1,
+            event: 'tick',
+          }),
+          headers: { ...auth, 'content-type': 'application/json' },
+        })),
+        pids,
+      }),
+    ]);
+    for (const l of loads) {
+      if (l.unexpected > 0 || l.errors > 0) {
+        throw new Error(
+          `${l.name}: ${l.unexpected} unexpected answers, ${l.errors} errors ${JSON.stringify(l.statusCounts)}`,
+        );
+      }
+    }
+    return {
+      shape: shape.name,
+      apiProcesses: shape.apiProcesses,
+      workerProcesses: shape.workers,
+      loads,
+      requestsPerSecond: loads.reduce((sum, l) => sum + l.requestsPerSecond, 0),
+    };
+  } finally {
+    await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
+  }
+}
+
+export async function runScaleOutBench(
+  opts: ScaleOutOptions,
+  argv: string[],
+  log: (line: string) => void = () => undefined,
+): Promise<ScaleOutResult> {
+  const run = startMeta(['scale-out', ...argv]);
+  const [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lectio-scale-out-'));
+  try {
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      QUEUE_BACKEND: 'bullmq',
+      STORAGE_BACKEND: 'local',
+      LECTIO_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SEED_DEMO_DATA: 'false',
+      APP_SECRET: 'a'.repeat(40),
+      JWT_SIGNING_KEYS: `k1:${'j'.repeat(40)}`,
+      PLAYBACK_SIGNING_KEY: 'p'.repeat(40),
+      PAYMENTS_BACKEND: 'none',
+      // One student holds every heartbeat connection; the limit is not what is measured.
+      RATE_LIMIT_MAX: '1000000',
+    };
+    const email = 'so-student@bench.example';
+    log('migrating and creating the student');
+    const created = spawnSync(process.execPath, [CLI, 'create-user', '--email', email, '--role', 'student'], {
+      env: { ...env, PATH: process.env.PATH, HOME: process.env.HOME, LECTIO_PASSWORD: PASSWORD },
+      encoding: 'utf8',
+    });
+    if (created.status !== 0) throw new Error(`create-user failed: ${created.stderr}`);
+    const sessions = await seed(postgres.url, email, opts.connections);
+
+    // A token from a short-lived API process, so both shapes start from the same state.
+    const loginPort = await freePort();
+    const loginUrl = `http://127.0.0.1:${loginPort}`;
+    const login = startLectio(['serve', '--api'], { ...env, PORT: String(loginPort), PUBLIC_URL: loginUrl });
+    let token: string;
+    try {
+      await waitReady(loginUrl, login);
+      const res = await fetch(`${loginUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      if (res.status !== 200) throw new Error(`log-in failed: ${res.status} ${await res.text()}`);
+      token = ((await res.json()) as { accessToken: string }).accessToken;
+    } finally {
+      await login.stop();
+    }
+
+    const fixtures = { token, sessions };
+    const a = await measureShape(
+      { name: '(a) 1 API + 1 worker', apiProcesses: 1, workers: 1 },
+      env,
+      fixtures,
+      opts,
+      log,
+    );
+    const b = await measureShape(
+      { name: '(b) 2 API + 2 workers', apiProcesses: 2, workers: 2 },
+      env,
+      fixtures,
+      opts,
+      log,
+    );
+    return {
+      meta: run.finish(),
+      options: opts,
+      how: 'API: node:cluster (`serve --api --processes 2`, one port); workers: separate `serve --worker` processes',
+      shapes: [a, b],
+      throughputRatio: b.requestsPerSecond / a.requestsPerSecond,
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await redis.stop();
+    await postgres.destroy();
+  }
+}
+
+export async function mainScaleOut(argv: string[]): Promise<void> {
+  const opts = parseScaleOutArgs(argv);
+  const log = (line: string) => console.log(`[bench] ${line}`);
+  const result = await runScaleOutBench(opts, argv, log);
+  for (const s of result.shapes) log(`${s.shape}: ${s.requestsPerSecond.toFixed(0)} req/s in all`);
+  log(`throughput (b) / (a): ${result.throughputRatio.toFixed(2)}×`);
+  if (opts.write) {
+    writeFileSync(JSON_OUT, `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${JSON_OUT.pathname}`);
+  }
+}
