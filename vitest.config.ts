@@ -16,6 +16,7 @@ export default defineConfig({
             'web/src/**/*.test.ts',
             'infra/test/**/*.test.ts',
             'deploy/**/*.unit.test.ts',
+            'scripts/**/*.unit.test.ts',
           ],
           exclude: ['**/*.contract.test.ts', '**/node_modules/**'],
           environment: 'node',
