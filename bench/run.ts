@@ -1,65 +1,44 @@
 /**
- * `npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]`
- * `npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]` (see transcode.ts)
- * `npm run bench -- heartbeat [--duration s] [--connections c] [--flush-entries N] [--smoke] [--no-write]` (see heartbeat.ts)
+ * `npm run bench` — every benchmark scenario, one after another, each writing
+ * docs/benchmarks/<name>.json, then docs/benchmarks.md regenerated from those files.
  *
- * Starts a private PostgreSQL (never the machine's shared one), migrates it, generates the
- * courses, measures, and writes the results into docs/benchmarks.md between the search markers.
+ *   npm run bench -- [scenario...] [--duration s] [--connections c[,c]] [--smoke] [--no-write]
+ *   npm run bench -- report                  regenerate docs/benchmarks.md from docs/benchmarks/*.json
+ *   npm run bench -- soak [--minutes 10]     the soak run (bench/soak.ts)
+ *
+ * Scenarios: api (bench/api), delivery, search, heartbeat, transcode, scale-out, large-upload.
+ * With no scenario every one runs (a scenario whose file does not exist is skipped with a
+ * message). The options are given to each; one that takes a single connection count gets the
+ * first of the list, transcode (which measures no connections) gets only --smoke and --no-write.
+ * Each scenario's own options are in its file (e.g. `npm run bench -- search --courses 100000`).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { migrate } from '../server/src/platform/db/migrate.js';
 import { openPostgres } from '../server/src/platform/db/postgres.js';
 import { rowsOf } from '../server/src/platform/db/rows.js';
-import { startPrivatePostgres } from '../server/test/support/private-services.js';
-import {
-  explainSearches,
-  generateCourses,
-  measure,
-  searchService,
-  workloads,
-  type Measurement,
-  type PlanCheck,
-  type GenerateResult,
-} from './search.js';
+import { SERVER_SETTINGS, startTunedPostgres } from './api/postgres.js';
+import { regenerateReport, type SearchBenchJson } from './lib/report.js';
+import { startMeta } from './lib/meta.js';
+import { explainSearches, generateCourses, measure, searchService, workloads, type Measurement } from './search.js';
 
 const TARGET_P95_MS = 50;
-/**
- * The private server gets what any production PostgreSQL serving a catalog from RAM and SSD is
- * given, instead of the defaults for a spinning disk and 128 MB: with random_page_cost = 4 the
- * planner prefers scanning all of `courses` over a few thousand primary-key lookups.
- */
-const SERVER_SETTINGS: Record<string, string> = {
-  shared_buffers: '512MB',
-  effective_cache_size: '2GB',
-  random_page_cost: '1.1',
-  work_mem: '16MB',
-};
-const DOC = new URL('../docs/benchmarks.md', import.meta.url);
-const START = '<!-- search-bench:start -->';
-const END = '<!-- search-bench:end -->';
+const log = (line: string) => console.log(`[bench] ${line}`);
 
-interface Options {
+// ---------------------------------------------------------------------------------------------
+// search (its code predates bench/api; it measures SearchService without HTTP)
+// ---------------------------------------------------------------------------------------------
+
+interface SearchOptions {
   courses: number;
   durationSeconds: number;
   connections: number;
   write: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-  const [name, ...rest] = argv;
-  if (name !== 'search') {
-    console.error(
-      'usage: npm run bench -- search [--courses N] [--duration s] [--connections c] [--no-write]\n' +
-        '       npm run bench -- transcode [--seconds N] [--repetitions N] [--smoke] [--no-write]\n' +
-        '       npm run bench -- heartbeat [--duration s] [--connections c] [--flush-entries N] [--smoke] [--no-write]',
-    );
-    process.exit(2);
-  }
-  const opts: Options = { courses: 100_000, durationSeconds: 10, connections: 2, write: true };
+function parseSearchArgs(rest: string[]): SearchOptions {
+  const opts: SearchOptions = { courses: 100_000, durationSeconds: 10, connections: 2, write: true };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const number = () => {
@@ -71,6 +50,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--duration') opts.durationSeconds = number();
     else if (flag === '--connections') opts.connections = Math.floor(number());
     else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--smoke') Object.assign(opts, { courses: 2_000, durationSeconds: 1, write: false });
     else throw new Error(`unknown option ${flag}`);
   }
   return opts;
@@ -78,130 +58,14 @@ function parseArgs(argv: string[]): Options {
 
 const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 
-function machine(pgVersion: string, loadBefore: number[]) {
-  const cpus = os.cpus();
-  const load = (l: number[]) => l.map((n) => n.toFixed(1)).join(' / ');
-  return {
-    load: `${load(loadBefore)} before, ${load(os.loadavg())} after (1 / 5 / 15 min)`,
-    cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-    node: process.version,
-    postgres: pgVersion,
-    date: new Date().toISOString(),
-  };
-}
-
-function report(
-  opts: Options,
-  info: ReturnType<typeof machine>,
-  generated: GenerateResult,
-  results: Measurement[],
-  plans: PlanCheck[],
-): string {
-  const baseline = results.find((r) => r.name === 'baseline_pk')!;
-  const lines: string[] = [];
-  lines.push(START);
-  lines.push('## Search');
-  lines.push('');
-  lines.push(
-    `Measured on ${info.date.slice(0, 10)} (${info.date}) on ${info.cpu}, ${info.memory} RAM, ${info.os}; ` +
-      `Node ${info.node}; ${info.postgres} (a private server started by the bench: ` +
-      `${Object.entries(SERVER_SETTINGS)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}, fsync off). Load average ${info.load}: ` +
-      `other work shared the machine, so treat the absolute numbers as an upper bound and compare the ratios.`,
-  );
-  lines.push('');
-  lines.push(
-    `Data: ${generated.courses.toLocaleString('en')} generated courses (${generated.published.toLocaleString('en')} published and indexed; ` +
-      `about 70% Korean, 30% English titles and descriptions, 8 categories × 4 subcategories, skewed prices, ratings and enrolments). ` +
-      `Bulk insert ${(generated.insertMs / 1000).toFixed(1)} s; building every search document through the real indexer ` +
-      `(the \`lectio reindex\` path, batches of 1,000) ${(generated.indexMs / 1000).toFixed(1)} s.`,
-  );
-  lines.push('');
-  lines.push(
-    `Each query type ran for ${opts.durationSeconds} s with ${opts.connections} concurrent callers through \`SearchService\` ` +
-      `(the code behind \`GET /api/v1/search\` and \`/search/suggest\`, without HTTP), cycling through the listed variants. ` +
-      `A search call is two SQL statements (one for total, facets and the page's ids over the documents alone; one for the page's cards), ` +
-      `one more when full text finds fewer than 3 courses and the query is retried for typos. Counting stops at 10,000 matches (\`totalIsLowerBound\`); the page is still exact over every match (without query text it is read from the front of the sort key's index). ` +
-      `Ratios compare with the primary-key lookup measured in the same run. Target: p95 < ${TARGET_P95_MS} ms.`,
-  );
-  lines.push('');
-  lines.push(
-    '| query type | variants | calls | calls/s | p50 ms | p95 ms | p99 ms | p50 ÷ baseline | p95 ÷ baseline | p95 < 50 ms |',
-  );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|:---:|');
-  for (const r of results) {
-    const isBaseline = r === baseline;
-    lines.push(
-      `| ${r.name} | ${r.description} | ${r.calls} | ${r.qps.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ` +
-        `${isBaseline ? '1' : (r.p50 / baseline.p50).toFixed(1)} | ${isBaseline ? '1' : (r.p95 / baseline.p95).toFixed(1)} | ` +
-        `${r.p95 < TARGET_P95_MS ? 'yes' : '**no**'} |`,
-    );
-  }
-  lines.push('');
-  lines.push('### Plans');
-  lines.push('');
-  lines.push(
-    'Every statement a search issues against `course_search_documents` was run under `EXPLAIN (ANALYZE)`; ' +
-      'the bench (and the CI smoke test `server/test/search-bench.test.ts`) fails if any of them seq-scans the table.',
-  );
-  lines.push('');
-  lines.push('| query type | query | statement | search indexes used | seq scan on documents | execution ms |');
-  lines.push('|---|---|---:|---|:---:|---:|');
-  for (const p of plans) {
-    lines.push(
-      `| ${p.workload} | \`${p.query}\` | ${p.statement} | ${p.indexes.join(', ') || '—'} | ${p.seqScanOnDocuments ? '**yes**' : 'no'} | ${ms(p.executionMs)} |`,
-    );
-  }
-  const sample = plans.find((p) => p.workload === 'korean_particle' && p.statement === 1) ?? plans[0];
-  if (sample) {
-    lines.push('');
-    lines.push(`Example: the main statement (total, facets and the page's ids) of \`${sample.query}\`:`);
-    lines.push('');
-    lines.push('```');
-    lines.push(sample.plan);
-    lines.push('```');
-  }
-  lines.push('');
-  lines.push(
-    `Reproduce: \`npm run bench -- search --courses ${opts.courses} --duration ${opts.durationSeconds} --connections ${opts.connections}\`.`,
-  );
-  lines.push(END);
-  return lines.join('\n');
-}
-
-function writeReport(section: string): void {
-  const header = '# Benchmarks\n\nNumbers from `npm run bench`, with the machine and date they were measured on.\n\n';
-  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : header;
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + section + current.slice(end + END.length)
-      : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(DOC, next);
-}
-
-async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  const log = (line: string) => console.log(`[bench] ${line}`);
+async function mainSearch(rest: string[]): Promise<void> {
+  const opts = parseSearchArgs(rest);
+  const run = startMeta(['search', ...rest]);
   log(
     `starting a private PostgreSQL (${opts.courses} courses, ${opts.durationSeconds} s per query type, ${opts.connections} connections)`,
   );
-  const server = await startPrivatePostgres();
+  const { server, url } = await startTunedPostgres();
   try {
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    for (const [name, value] of Object.entries(SERVER_SETTINGS))
-      await admin.query(`alter system set ${name} = '${value}'`);
-    await admin.query('create database lectio_bench');
-    await admin.end();
-    // shared_buffers only changes on a restart.
-    await server.stop();
-    await server.start();
-    const url = server.url.replace(/\/postgres$/, '/lectio_bench');
     const database = openPostgres({ url, replicaUrls: [], poolMax: opts.connections + 2 });
     try {
       const db = database.primary;
@@ -226,17 +90,34 @@ async function main() {
       const plans = await explainSearches(db, list);
       const bad = plans.filter((p) => p.seqScanOnDocuments || !p.usesSearchIndex);
       for (const p of bad) log(`PLAN WITHOUT SEARCH INDEX: ${p.workload} ${p.query} #${p.statement}\n${p.plan}`);
-      const section = report(opts, machine(version!.v, loadBefore), generated, results, plans);
+      const cpus = os.cpus();
+      const load = (l: number[]) => l.map((n) => n.toFixed(1)).join(' / ');
+      const json: SearchBenchJson & { meta: ReturnType<typeof run.finish> } = {
+        meta: run.finish(),
+        options: { courses: opts.courses, durationSeconds: opts.durationSeconds, connections: opts.connections },
+        machine: {
+          load: `${load(loadBefore)} before, ${load(os.loadavg())} after (1 / 5 / 15 min)`,
+          cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
+          memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+          os: `${os.type()} ${os.release()} (${os.arch()})`,
+          node: process.version,
+          postgres: version!.v,
+          date: new Date().toISOString(),
+        },
+        settings: SERVER_SETTINGS,
+        generated,
+        results,
+        plans,
+        targetP95Ms: TARGET_P95_MS,
+      };
       if (opts.write) {
-        writeReport(section);
-        log(`wrote ${DOC.pathname}`);
-        try {
-          execFileSync('npx', ['prettier', '--write', DOC.pathname], { stdio: 'ignore' });
-        } catch {
-          // formatting is a nicety
-        }
+        const out = new URL('../docs/benchmarks/search.json', import.meta.url);
+        mkdirSync(new URL('.', out), { recursive: true });
+        writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+        log(`wrote ${out.pathname}`);
       } else {
-        console.log(section);
+        const { renderSearchSection } = await import('./lib/report.js');
+        console.log(renderSearchSection(json));
       }
       if (bad.length > 0) process.exitCode = 1;
     } finally {
@@ -247,15 +128,115 @@ async function main() {
   }
 }
 
-const [scenario, ...rest] = process.argv.slice(2);
-if (scenario === 'heartbeat') {
-  // Progress heartbeats and their flush on a private PostgreSQL + Redis (bench/heartbeat.ts).
-  const { mainHeartbeat } = await import('./heartbeat.js');
-  await mainHeartbeat(rest);
-} else if (scenario === 'transcode') {
-  // Loaded only for this scenario: it needs ffmpeg, not PostgreSQL.
-  const { mainTranscode } = await import('./transcode.js');
-  await mainTranscode(rest);
-} else {
-  await main();
+// ---------------------------------------------------------------------------------------------
+// The dispatcher
+// ---------------------------------------------------------------------------------------------
+
+interface ScenarioEntry {
+  /** File (relative to bench/) whose export runs it; skipped with a message when it is absent. */
+  file: string;
+  main: string;
+  /** Which common flags it takes: 'list' = --connections c[,c]; 'one' = its first value only. */
+  connections: 'list' | 'one' | 'none';
+  duration: boolean;
 }
+
+const SCENARIOS: Record<string, ScenarioEntry> = {
+  api: { file: './api/index.ts', main: 'mainApi', connections: 'list', duration: true },
+  delivery: { file: './delivery.ts', main: 'mainDelivery', connections: 'list', duration: true },
+  search: { file: './run.ts', main: 'mainSearch', connections: 'one', duration: true },
+  heartbeat: { file: './heartbeat.ts', main: 'mainHeartbeat', connections: 'one', duration: true },
+  transcode: { file: './transcode.ts', main: 'mainTranscode', connections: 'none', duration: false },
+  'scale-out': { file: './scale-out.ts', main: 'mainScaleOut', connections: 'list', duration: true },
+};
+/** Run only when named (not part of `npm run bench`): minutes of generated uploads. */
+const ON_REQUEST: Record<string, ScenarioEntry> = {
+  'large-upload': { file: './large-upload.ts', main: 'mainLargeUpload', connections: 'none', duration: false },
+};
+
+/** The common options as one scenario takes them. */
+function argsFor(entry: ScenarioEntry, flags: string[], all: boolean): string[] {
+  if (!all) return flags; // named explicitly: its own options pass through untouched
+  const out: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (flag === '--connections') {
+      const value = flags[++i] ?? '';
+      if (entry.connections === 'list') out.push(flag, value);
+      else if (entry.connections === 'one') out.push(flag, value.split(',')[0]!);
+    } else if (flag === '--duration') {
+      const value = flags[++i] ?? '';
+      if (entry.duration) out.push(flag, value);
+    } else out.push(flag);
+  }
+  return out;
+}
+
+async function runScenario(name: string, entry: ScenarioEntry, args: string[]): Promise<boolean> {
+  if (!existsSync(new URL(entry.file, import.meta.url))) {
+    log(`${name}: bench/${entry.file.slice(2)} does not exist yet, skipped`);
+    return false;
+  }
+  if (entry.main === 'mainSearch') {
+    await mainSearch(args);
+    return true;
+  }
+  const module = (await import(entry.file.replace(/\.ts$/, '.js'))) as Record<string, unknown>;
+  const main = module[entry.main];
+  if (typeof main !== 'function') {
+    log(`${name}: bench/${entry.file.slice(2)} has no ${entry.main}(argv) export, skipped`);
+    return false;
+  }
+  log(`${name}: ${['npm run bench --', name, ...args].join(' ')}`);
+  await (main as (argv: string[]) => Promise<void>)(args);
+  return true;
+}
+
+async function dispatch(argv: string[]): Promise<void> {
+  const names: string[] = [];
+  let i = 0;
+  while (i < argv.length && !argv[i]!.startsWith('--')) names.push(argv[i++]!);
+  const flags = argv.slice(i);
+  if (names[0] === 'report') {
+    await regenerateReport(log);
+    return;
+  }
+  if (names[0] === 'soak') {
+    const { mainSoak } = await import('./soak.js');
+    await mainSoak(flags);
+    return;
+  }
+  const all = names.length === 0;
+  const chosen = all ? Object.keys(SCENARIOS) : names;
+  const unknown = chosen.filter((n) => !SCENARIOS[n] && !ON_REQUEST[n]);
+  if (unknown.length) {
+    console.error(
+      `unknown scenario ${unknown.join(', ')}; known: ${[...Object.keys(SCENARIOS), ...Object.keys(ON_REQUEST)].join(', ')}, report, soak`,
+    );
+    process.exit(2);
+  }
+  const write = !flags.includes('--no-write') && !flags.includes('--smoke');
+  const failed: string[] = [];
+  for (const name of chosen) {
+    const entry = SCENARIOS[name] ?? ON_REQUEST[name]!;
+    const before = process.exitCode;
+    process.exitCode = undefined;
+    try {
+      await runScenario(name, entry, argsFor(entry, flags, all));
+      if (process.exitCode) failed.push(name);
+    } catch (error) {
+      // One scenario failing (a missing tool, a port) must not lose the others' numbers.
+      if (!all) throw error;
+      log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      failed.push(name);
+    }
+    process.exitCode = before ?? process.exitCode;
+    if (write) await regenerateReport(log);
+  }
+  if (failed.length) {
+    log(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await dispatch(process.argv.slice(2));

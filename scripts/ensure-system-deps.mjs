@@ -47,6 +47,8 @@ const needs = {
     prometheus: () => has('promtool'),
     pgbouncer: () => has('pgbouncer') || existsSync('/usr/sbin/pgbouncer'),
     pgbackrest: () => has('pgbackrest'),
+    // The delivery bench's load client (autocannon cannot take in megabyte segments fast enough).
+    wrk: () => has('wrk'),
     ...(process.env.TEST_DATABASE_URL ? {} : { postgresql: hasPostgresServer }),
     ...(process.env.TEST_REDIS_URL ? {} : { 'redis-server': () => has('redis-server') }),
   },

@@ -26,18 +26,40 @@ const instance = autocannon({
   timeout: spec.timeoutSeconds ?? 10,
   method: spec.method ?? 'GET',
   headers: spec.headers ?? {},
-  // Each connection keeps its own identity (a signed-in student) for the whole run.
-  setupClient: spec.headersPerConnection?.length
-    ? (client) => {
-        const own = spec.headersPerConnection[nextClient++ % spec.headersPerConnection.length];
-        client.setHeaders({ ...(spec.headers ?? {}), ...own });
-      }
-    : undefined,
+  // An open loop at this many requests per second in all (optional; default: as fast as answered).
+  ...(spec.rate ? { overallRate: spec.rate } : {}),
+  // Each connection keeps its own identity (a signed-in student) for the whole run; with
+  // requestsPerConnection it also keeps its own fixed request (its lesson, its playback session).
+  setupClient:
+    spec.headersPerConnection?.length || spec.requestsPerConnection?.length
+      ? (client) => {
+          const i = nextClient++;
+          const own = spec.headersPerConnection?.length
+            ? spec.headersPerConnection[i % spec.headersPerConnection.length]
+            : {};
+          const fixed = spec.requestsPerConnection?.[i % (spec.requestsPerConnection?.length || 1)];
+          if (fixed) {
+            client.setRequests([
+              {
+                method: spec.method ?? 'GET',
+                path: fixed.path,
+                headers: { ...(spec.headers ?? {}), ...own, ...(fixed.headers ?? {}) },
+                ...(fixed.body !== undefined ? { body: fixed.body } : {}),
+              },
+            ]);
+          } else client.setHeaders({ ...(spec.headers ?? {}), ...own });
+        }
+      : undefined,
   requests: [
     {
       setupRequest(req) {
         const out = { ...req, path: paths[nextPath++ % paths.length] };
-        if (bodies) out.body = bodies[nextBody++ % bodies.length];
+        if (bodies) {
+          const k = nextBody++;
+          out.body = bodies[k % bodies.length];
+          // Headers that belong to one body (a signature over its bytes), cycled with the bodies.
+          if (spec.bodyHeaders) out.headers = { ...req.headers, ...spec.bodyHeaders[k % spec.bodyHeaders.length] };
+        }
         return out;
       },
     },

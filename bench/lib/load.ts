@@ -29,6 +29,15 @@ export interface LoadSpec {
   headersPerConnection?: Record<string, string>[];
   /** Request bodies cycled in order (or one fixed body). */
   bodies?: string[];
+  /** Headers sent with bodies[i] (e.g. a signature over those bytes); same length as bodies. */
+  bodyHeaders?: Record<string, string>[];
+  /**
+   * Connection i sends requestsPerConnection[i % length] every time (its own path, body and
+   * headers: one student's lesson and playback session); `paths` and `bodies` are then unused.
+   */
+  requestsPerConnection?: { path: string; body?: string; headers?: Record<string, string> }[];
+  /** Open loop: this many requests per second in all, instead of as fast as answers come. */
+  rate?: number;
   /** The server's processes (all of them: cluster workers too) whose CPU and memory are sampled. */
   pids: number[];
   /** Status codes that count as a correct answer; others are reported in `unexpected`. Default 200. */

@@ -1,0 +1,147 @@
+/**
+ * runLoad (bench/lib/load.ts) with Debian's wrk as the client instead of autocannon, for responses
+ * of megabytes (HLS segments). autocannon parses bodies in JavaScript (http-parser-js): on a 2 MB
+ * file from nginx it managed 4 req/s where wrk managed 119 on the same server and machine, so it
+ * would measure itself, not the server. Same inputs and the same LoadResult, with the server's CPU
+ * and RSS sampled from /proc the same way; latency has wrk's microsecond resolution. Status codes
+ * are only told apart as 2xx/3xx or not (wrk's summary); `unexpected` counts the others.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from '../lib/load.js';
+
+const SCRIPT = fileURLToPath(new URL('./wrk-paths.lua', import.meta.url));
+const TICKS_PER_SECOND = 100;
+
+interface WrkResult {
+  requests: number;
+  durationUs: number;
+  bytes: number;
+  connect: number;
+  read: number;
+  write: number;
+  status: number;
+  timeout: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** utime + stime of a process in clock ticks; 0 once it is gone. */
+export function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+export function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function wrk(spec: LoadSpec, durationSeconds: number, pathsFile: string): Promise<WrkResult> {
+  const threads = Math.max(1, Math.min(os.availableParallelism(), spec.connections));
+  const args = [
+    `-t${threads}`,
+    `-c${spec.connections}`,
+    `-d${Math.max(1, Math.round(durationSeconds))}s`,
+    `--timeout`,
+    `${spec.timeoutSeconds ?? 10}s`,
+    '-s',
+    SCRIPT,
+    ...Object.entries(spec.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    spec.url,
+    '--',
+    pathsFile,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
+      if (code !== 0 || !line)
+        return reject(new Error(`wrk for ${spec.name} exited ${code}: ${err.trim()} ${out.trim()}`));
+      resolve(JSON.parse(line.slice('WRK_RESULT '.length)) as WrkResult);
+    });
+  });
+}
+
+export async function runWrkLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (!spec.paths.length) throw new Error(`${spec.name}: no paths`);
+  if (spec.method && spec.method !== 'GET') throw new Error(`${spec.name}: wrk-load only sends GET`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lectio-bench-wrk-'));
+  try {
+    const pathsFile = path.join(dir, 'paths');
+    writeFileSync(pathsFile, `${spec.paths.join('\n')}\n`);
+    if (spec.warmupSeconds) await wrk(spec, spec.warmupSeconds, pathsFile);
+    const pids = spec.pids;
+    let rssMax = 0;
+    let rssMaxOne = 0;
+    const sample = () => {
+      let sum = 0;
+      for (const pid of pids) {
+        const mb = rssMb(pid);
+        sum += mb;
+        rssMaxOne = Math.max(rssMaxOne, mb);
+      }
+      rssMax = Math.max(rssMax, sum);
+    };
+    const cpuBefore = pids.reduce((n, pid) => n + cpuTicks(pid), 0);
+    const started = process.hrtime.bigint();
+    const timer = setInterval(sample, 250);
+    let result: WrkResult;
+    try {
+      result = await wrk(spec, spec.durationSeconds, pathsFile);
+    } finally {
+      clearInterval(timer);
+    }
+    sample();
+    const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuMs = ((pids.reduce((n, pid) => n + cpuTicks(pid), 0) - cpuBefore) * 1000) / TICKS_PER_SECOND;
+    const seconds = result.durationUs / 1e6;
+    const errors = result.connect + result.read + result.write;
+    const ok = result.requests - result.status;
+    return {
+      name: spec.name,
+      connections: spec.connections,
+      durationSeconds: seconds,
+      requests: result.requests,
+      requestsPerSecond: result.requests / seconds,
+      latencyMs: {
+        mean: result.mean / 1000,
+        p50: result.p50 / 1000,
+        p90: result.p90 / 1000,
+        p99: result.p99 / 1000,
+        max: result.max / 1000,
+      },
+      statusCounts: { ...(ok ? { '2xx/3xx': ok } : {}), ...(result.status ? { other: result.status } : {}) },
+      unexpected: result.status + errors + result.timeout,
+      errors,
+      timeouts: result.timeout,
+      cpuMsPerRequest: result.requests ? cpuMs / result.requests : 0,
+      cpuCores: cpuMs / 1000 / elapsedSeconds,
+      rssMaxMb: rssMax,
+      rssMaxPerProcessMb: rssMaxOne,
+      bytesPerSecond: result.bytes / seconds,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

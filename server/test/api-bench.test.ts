@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseApiArgs, renderApiSection, runApiBench, SCENARIOS } from '../../bench/api/index.js';
+import { renderDocument } from '../../bench/lib/report.js';
+
+/**
+ * The API benchmark's smoke run: exactly the code of `npm run bench -- api` (private PostgreSQL and
+ * Redis, bulk seed, Lectio from server/dist in production configuration with a worker, the Fastify
+ * hello-world ceiling, autocannon in a second process), on 200 courses, 1,000 students and
+ * 10,000 progress rows, 1 s per scenario at 4 connections. Speed is not asserted (CI machines are
+ * noisy); that every hot path answered, only with the statuses it should, and that the JSON
+ * renders into the markdown, is.
+ */
+describe('API benchmark smoke run', { timeout: 170_000 }, () => {
+  it('loads every hot path, with no unexpected answer, and renders the report', async () => {
+    expect(existsSync(new URL('../dist/main/cli.js', import.meta.url)), 'build the server first').toBe(true);
+    const opts = parseApiArgs(['--smoke']);
+    expect(opts).toMatchObject({ smoke: true, write: false, connections: [4], durationSeconds: 1 });
+    const result = await runApiBench(opts, ['api', '--smoke']);
+
+    expect(result.scenarios.map((s) => s.scenario)).toEqual(SCENARIOS.map((s) => s.name));
+    for (const s of result.scenarios) {
+      expect(s.requests, s.scenario).toBeGreaterThan(0);
+      expect({ scenario: s.scenario, unexpected: s.unexpected, statuses: s.statusCounts }).toEqual({
+        scenario: s.scenario,
+        unexpected: 0,
+        statuses: expect.any(Object),
+      });
+      expect(s.latencyMs.p99, s.scenario).toBeGreaterThanOrEqual(s.latencyMs.p50);
+      expect(s.cpuMsPerRequest, s.scenario).toBeGreaterThan(0);
+      expect(s.rssMaxPerProcessMb, s.scenario).toBeGreaterThan(0);
+      expect(s.ratioToCeiling, s.scenario).toBeGreaterThan(0);
+    }
+    // The webhook run paid orders (real work, not redeliveries), and the cold list never repeated a path.
+    const webhook = result.scenarios.find((s) => s.scenario === 'webhook')!;
+    expect(webhook.notes.ordersPaid).toBeGreaterThan(0);
+    const cold = result.scenarios.find((s) => s.scenario === 'list_cold')!;
+    expect(cold.notes.distinctPaths).toBeGreaterThanOrEqual(cold.requests);
+    expect(result.ceiling[0]!.runs.length).toBeGreaterThanOrEqual(2);
+    expect(result.meta.commit).toMatch(/^[0-9a-f]+|unknown$/);
+    expect(result.targets.some((t) => t.scenario === 'list_warm')).toBe(true);
+
+    // The markdown is generated from the JSON alone: a JSON round trip renders the same section.
+    const section = renderApiSection(JSON.parse(JSON.stringify(result)) as typeof result);
+    expect(section).toBe(renderApiSection(result));
+    expect(section).toContain('## API hot paths');
+    expect(section).toContain('Payment webhook intake');
+    const { doc, done } = await renderDocument('# Benchmarks\n');
+    expect(done.length).toBeGreaterThan(0);
+    expect(doc).toContain('-bench:start -->');
+  });
+});
