@@ -7,14 +7,13 @@
  * are only told apart as 2xx/3xx or not (wrk's summary); `unexpected` counts the others.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadResult, LoadSpec } from '../lib/load.js';
+import { sampleServer, type LoadResult, type LoadSpec } from '../lib/load.js';
 
 const SCRIPT = fileURLToPath(new URL('./wrk-paths.lua', import.meta.url));
-const TICKS_PER_SECOND = 100;
 
 interface WrkResult {
   requests: number;
@@ -30,26 +29,6 @@ interface WrkResult {
   p90: number;
   p99: number;
   max: number;
-}
-
-/** utime + stime of a process in clock ticks; 0 once it is gone. */
-export function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-export function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 function wrk(spec: LoadSpec, durationSeconds: number, pathsFile: string): Promise<WrkResult> {
@@ -91,30 +70,14 @@ export async function runWrkLoad(spec: LoadSpec): Promise<LoadResult> {
     const pathsFile = path.join(dir, 'paths');
     writeFileSync(pathsFile, `${spec.paths.join('\n')}\n`);
     if (spec.warmupSeconds) await wrk(spec, spec.warmupSeconds, pathsFile);
-    const pids = spec.pids;
-    let rssMax = 0;
-    let rssMaxOne = 0;
-    const sample = () => {
-      let sum = 0;
-      for (const pid of pids) {
-        const mb = rssMb(pid);
-        sum += mb;
-        rssMaxOne = Math.max(rssMaxOne, mb);
-      }
-      rssMax = Math.max(rssMax, sum);
-    };
-    const cpuBefore = pids.reduce((n, pid) => n + cpuTicks(pid), 0);
-    const started = process.hrtime.bigint();
-    const timer = setInterval(sample, 250);
+    const sampler = sampleServer(spec.pids);
     let result: WrkResult;
     try {
       result = await wrk(spec, spec.durationSeconds, pathsFile);
     } finally {
-      clearInterval(timer);
+      sampler.stop();
     }
-    sample();
-    const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpuMs = ((pids.reduce((n, pid) => n + cpuTicks(pid), 0) - cpuBefore) * 1000) / TICKS_PER_SECOND;
+    const { cpuMs, elapsedSeconds, rssMax, rssMaxOne } = sampler.stop();
     const seconds = result.durationUs / 1e6;
     const errors = result.connect + result.read + result.write;
     const ok = result.requests - result.status;

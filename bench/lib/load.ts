@@ -78,7 +78,8 @@ interface ClientResult {
   bytesPerSecond: number;
 }
 
-function cpuTicks(pid: number): number {
+/** utime + stime of a process in clock ticks; 0 once it is gone. */
+export function cpuTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at state, field 3.
@@ -89,7 +90,7 @@ function cpuTicks(pid: number): number {
   }
 }
 
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : 0;
@@ -143,10 +144,20 @@ function runClient(spec: LoadSpec, durationSeconds: number): Promise<ClientResul
   });
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  if (!spec.paths.length) throw new Error(`${spec.name}: no paths`);
-  if (spec.warmupSeconds) await runClient(spec, spec.warmupSeconds);
-  const pids = spec.pids;
+export interface ServerUsage {
+  /** CPU time (user + system) of all the processes since the sampler started. */
+  cpuMs: number;
+  elapsedSeconds: number;
+  /** Highest sum of their RSS seen, and highest RSS of any one of them, in MB. */
+  rssMax: number;
+  rssMaxOne: number;
+}
+
+/**
+ * Samples the server's processes while a load runs (RSS every 250 ms, CPU time at both ends);
+ * stop() may be called more than once and returns the same totals after the first call.
+ */
+export function sampleServer(pids: number[]): { stop(): ServerUsage } {
   let rssMax = 0;
   let rssMaxOne = 0;
   const sample = () => {
@@ -161,15 +172,34 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const cpuBefore = pids.reduce((n, pid) => n + cpuTicks(pid), 0);
   const started = process.hrtime.bigint();
   const timer = setInterval(sample, 250);
+  let done: ServerUsage | undefined;
+  return {
+    stop() {
+      if (done) return done;
+      clearInterval(timer);
+      sample();
+      done = {
+        cpuMs: ((pids.reduce((n, pid) => n + cpuTicks(pid), 0) - cpuBefore) * 1000) / TICKS_PER_SECOND,
+        elapsedSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+        rssMax,
+        rssMaxOne,
+      };
+      return done;
+    },
+  };
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (!spec.paths.length) throw new Error(`${spec.name}: no paths`);
+  if (spec.warmupSeconds) await runClient(spec, spec.warmupSeconds);
+  const sampler = sampleServer(spec.pids);
   let result: ClientResult;
   try {
     result = await runClient(spec, spec.durationSeconds);
   } finally {
-    clearInterval(timer);
+    sampler.stop();
   }
-  sample();
-  const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuMs = ((pids.reduce((n, pid) => n + cpuTicks(pid), 0) - cpuBefore) * 1000) / TICKS_PER_SECOND;
+  const { cpuMs, elapsedSeconds, rssMax, rssMaxOne } = sampler.stop();
   const expected = new Set((spec.expectStatus ?? [200]).map(String));
   const wrongStatus = Object.entries(result.statusCounts)
     .filter(([code]) => !expected.has(code))
