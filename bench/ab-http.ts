@@ -48,7 +48,7 @@ try {
     await server.services.users.createUser({
       email,
       password: 'bench-password-123',
-      displayName: 'H3',
+      displayName: 'changed',
       role: 'student',
     });
     const login = await fetch(`${server.url}/api/v1/auth/login`, {

@@ -41,7 +41,7 @@ export interface LectioServer {
   stop(): Promise<void>;
 }
 
-/** Whether this build's `serve` takes `--processes` (H5's cluster mode). */
+/** Whether this build's `serve` takes `--processes`. */
 export function hasProcessesFlag(): boolean {
   try {
     return execFileSync(process.execPath, [CLI, 'serve', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] })
