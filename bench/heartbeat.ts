@@ -112,7 +112,7 @@ export interface HeartbeatBenchResult {
     entriesPerSecond: number;
     batches: number;
     rowsAfter: number;
-    /** The same entries reported again and flushed: every row an update merging intervals in SQL. */
+    /** The same entries reported again and flushed: every row an update merging its stored intervals. */
     updateSeconds: number;
     updateEntriesPerSecond: number;
   };
@@ -417,7 +417,7 @@ export async function runHeartbeatBench(
     }
 
     // A minute later in real life: each of those sessions reports again, and this flush updates
-    // every row (the union with the stored intervals is computed on the locked row).
+    // every row (the union with its stored intervals).
     log(`buffering a second report of the ${entries.length} entries`);
     await pool(entries, 64, async (s) => {
       await server.services.progress.heartbeat({ userId: s.user_id, role: 'student' }, s.lesson_id, {
@@ -541,9 +541,11 @@ export function renderHeartbeatSection(result: HeartbeatBenchResult): string {
       `progress service (${flush.seedSeconds.toFixed(1)} s, each a session’s first report, which checks the session in the ` +
       `database), then one \`progress.flush\` run moved them into lesson_progress: **${flush.flushSeconds.toFixed(2)} s**, ` +
       `${Math.round(flush.entriesPerSecond).toLocaleString('en')} entries/s, in ${flush.batches} batches of up to 1,000 ` +
-      '(per batch: the entries read from Redis concurrently, one multi-row upsert, one course-completion query when lessons complete). ' +
-      `Every entry then reported once more and flushed again, so that every row is an update whose interval union is computed ` +
-      `in SQL on the locked row: **${flush.updateSeconds.toFixed(2)} s**, ${Math.round(flush.updateEntriesPerSecond).toLocaleString('en')} entries/s.`,
+      '(per batch, three batches at a time: the entries read from Redis in one pipelined exchange, one insert of the rows that do ' +
+      'not exist yet; for rows that exist, one read of the stored rows, the interval union computed in Node and one write of them ' +
+      'from array parameters; one course-completion query when lessons complete). ' +
+      `Every entry then reported once more and flushed again, so that every row is an update merging its stored intervals: ` +
+      `**${flush.updateSeconds.toFixed(2)} s**, ${Math.round(flush.updateEntriesPerSecond).toLocaleString('en')} entries/s.`,
   );
   lines.push('');
   lines.push(

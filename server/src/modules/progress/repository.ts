@@ -5,7 +5,7 @@ import { courseSections, courses, lessons } from '../catalog/schema.js';
 import { certificates } from '../certificates/schema.js';
 import { playbackSessions } from '../playback/schema.js';
 import { videos } from '../videos/schema.js';
-import { COMPLETION_THRESHOLD, coveredSeconds, type Interval } from './intervals.js';
+import { COMPLETION_THRESHOLD, coveredSeconds, mergeIntervals, type Interval } from './intervals.js';
 import { lessonProgress } from './schema.js';
 
 export interface LessonFacts {
@@ -76,6 +76,15 @@ const readyVideoJoin = sql`left join videos vid on vid.id = l.video_id and vid.s
 // A hair below the threshold: 36 of 40 s is exactly 90 %, and floats must not make it 89.999…%.
 const THRESHOLD = sql.raw(String(COMPLETION_THRESHOLD - 1e-9));
 
+/**
+ * A PostgreSQL array literal (`{"a","b",NULL}`) for `unnest(${literal}::type[])`: a whole column
+ * of a batch as ONE text parameter, parsed by each type's own input function, which is cheaper
+ * than a JSON document of records and works the same on PGlite and node-postgres.
+ */
+function arrayLiteral(values: readonly (string | number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
 export class ProgressRepository {
   constructor(
     private readonly db: Db,
@@ -137,85 +146,193 @@ export class ProgressRepository {
   }
 
   /**
-   * Merges many users' progress into lesson_progress with ONE statement: new rows are inserted,
-   * existing ones get the union of their stored and the new intervals (computed in SQL on the
-   * locked row, so concurrent writers never drop each other's intervals), the newest position,
-   * and completed_at once the union covers 90 % of the lesson. Idempotent: merging the same
-   * write twice changes nothing. Rows for lessons deleted meanwhile are skipped.
+   * Merges many users' progress into lesson_progress in at most three statements whatever the
+   * batch size: first an insert of the rows that do not exist yet (no read needed: a first-time
+   * flush ends here); for the rest, one read of the stored rows (and each lesson's course and
+   * duration), the interval union computed here, then one write. Existing rows get the union of their
+   * stored and the new intervals, the newest position, and completed_at once the union covers 90 %
+   * of the lesson. Idempotent: merging the same write twice changes nothing. Rows for lessons
+   * deleted meanwhile are skipped.
+   *
+   * Concurrent writers (the direct path while the cache is down, a second flusher after a lock
+   * expired) never drop each other's intervals: the write updates a row only where its stored
+   * intervals are still exactly what was read (checked on the locked row); any other row falls
+   * through to an insert whose conflict computes the union in SQL on the locked row, as a single
+   * statement did before. The union is only ever taken with what the row holds at that moment.
    * At most one write per (user, lesson), its intervals merged and within the lesson: the caller
    * (the buffer, the direct path) has normalised them.
    */
   async merge(writes: readonly ProgressWrite[]): Promise<MergedProgress[]> {
     if (writes.length === 0) return [];
-    const input = JSON.stringify(
-      writes.map((w) => ({
-        user_id: w.userId,
-        lesson_id: w.lessonId,
-        watched: w.watched,
-        seconds: coveredSeconds(w.watched),
-        position: w.positionSeconds,
-        rate: w.playbackRate,
-        reported_at: w.reportedAt.toISOString(),
-      })),
-    );
+    const inserted = await this.insertNew(writes);
+    if (inserted.length === writes.length) return inserted;
+    const done = new Set(inserted.map((m) => `${m.userId}:${m.lessonId}`));
+    const rest = inserted.length === 0 ? writes : writes.filter((w) => !done.has(`${w.userId}:${w.lessonId}`));
+    return [...inserted, ...(await this.mergeExisting(rest))];
+  }
+
+  /**
+   * The writes whose row does not exist yet, inserted in one statement that needs no read first
+   * (a first-time flush is mostly these). A row that exists (or appears meanwhile) is left alone
+   * (DO NOTHING) and not returned: the caller merges it with what it holds.
+   */
+  private async insertNew(writes: readonly ProgressWrite[]): Promise<MergedProgress[]> {
+    const column = <T extends string | number | null>(pick: (w: ProgressWrite) => T) => arrayLiteral(writes.map(pick));
+    const duration = sql`greatest(0::float8, coalesce(${lessonDuration}, 0))`;
     const result = await this.primary.execute(sql`
-      with input as (
-        select v.user_id, v.lesson_id, v.watched, v.seconds, v.position, v.rate, v.reported_at,
-               l.course_id, ${lessonDuration} as duration
-        from json_to_recordset(${input}::json)
-          as v(user_id uuid, lesson_id uuid, watched jsonb, seconds float8, position float8, rate float8,
-               reported_at timestamptz)
+      insert into lesson_progress as p
+        (user_id, lesson_id, course_id, watched, watched_seconds, last_position_seconds, playback_rate,
+         completed_at, started_at, updated_at)
+      select v.user_id, v.lesson_id, l.course_id, v.watched, v.seconds,
+             greatest(0::float8, least(v.position, ${duration})), v.rate,
+             case when ${duration} > 0 and v.seconds >= ${THRESHOLD} * ${duration} then v.reported_at end,
+             v.reported_at, v.reported_at
+      from unnest(
+        ${column((w) => w.userId)}::uuid[], ${column((w) => w.lessonId)}::uuid[],
+        ${column((w) => JSON.stringify(w.watched))}::jsonb[], ${column((w) => coveredSeconds(w.watched))}::float8[],
+        ${column((w) => w.positionSeconds)}::float8[], ${column((w) => w.playbackRate)}::float8[],
+        ${column((w) => w.reportedAt.toISOString())}::timestamptz[]
+      ) as v(user_id, lesson_id, watched, seconds, position, rate, reported_at)
+      join lessons l on l.id = v.lesson_id
+      ${readyVideoJoin}
+      on conflict (user_id, lesson_id) do nothing
+      returning p.user_id, p.lesson_id, p.course_id, p.completed_at`);
+    return rowsOf<{ user_id: string; lesson_id: string; course_id: string; completed_at: Date | string | null }>(
+      result,
+    ).map((r) => {
+      const completedAt = r.completed_at === null ? null : new Date(r.completed_at);
+      return {
+        userId: r.user_id,
+        lessonId: r.lesson_id,
+        courseId: r.course_id,
+        completedAt,
+        newlyCompleted: completedAt !== null,
+      };
+    });
+  }
+
+  /** Writes to rows that exist: read them, compute the union here, write it (see merge()). */
+  private async mergeExisting(writes: readonly ProgressWrite[]): Promise<MergedProgress[]> {
+    if (writes.length === 0) return [];
+    const stored = rowsOf<{
+      i: number;
+      course_id: string;
+      duration: number | string | null;
+      tid: string | null;
+      watched: Interval[] | null;
+      completed: boolean | null;
+    }>(
+      await this.primary.execute(sql`
+        select v.i, l.course_id, ${lessonDuration} as duration, p.tid, p.watched, p.completed
+        from unnest(${arrayLiteral(writes.map((_, i) => i))}::int[], ${arrayLiteral(writes.map((w) => w.userId))}::uuid[],
+                    ${arrayLiteral(writes.map((w) => w.lessonId))}::uuid[]) as v(i, user_id, lesson_id)
         join lessons l on l.id = v.lesson_id
         ${readyVideoJoin}
+        -- LIMIT keeps this a primary-key lookup per row: joined plainly, once a batch is a few percent
+        -- of the table the planner hashes the whole table (a scan per batch, quadratic over a flush).
+        left join lateral (
+          select q.ctid::text as tid, q.watched, q.completed_at is not null as completed from lesson_progress q
+          where q.user_id = v.user_id and q.lesson_id = v.lesson_id limit 1
+        ) p on true`),
+    );
+    if (stored.length === 0) return [];
+    const previouslyCompleted = new Set<number>();
+    const tids = stored.flatMap((row) => (row.tid === null ? [] : [row.tid]));
+    const input = stored.map((row) => {
+      const w = writes[row.i]!;
+      const duration = Math.max(0, Number(row.duration ?? 0));
+      const existing = row.tid === null ? undefined : { watched: row.watched ?? [] };
+      if (row.completed) previouslyCompleted.add(row.i);
+      const watched = existing ? mergeIntervals(existing.watched, w.watched) : w.watched;
+      const seconds = coveredSeconds(watched);
+      return {
+        i: row.i,
+        user_id: w.userId,
+        lesson_id: w.lessonId,
+        course_id: row.course_id,
+        watched,
+        seconds,
+        position: Math.max(0, Math.min(w.positionSeconds, duration)),
+        rate: w.playbackRate,
+        // completed_at is kept once set (coalesce below); this is only the candidate for a new one.
+        completed_at:
+          duration > 0 && seconds >= (COMPLETION_THRESHOLD - 1e-9) * duration ? w.reportedAt.toISOString() : null,
+        reported_at: w.reportedAt.toISOString(),
+        // The stored intervals this union was computed from; null for a row that did not exist.
+        expected: existing ? existing.watched : null,
+      };
+    });
+    const column = <T extends string | number | null>(pick: (row: (typeof input)[number]) => T) =>
+      arrayLiteral(input.map(pick));
+    const result = await this.primary.execute(sql`
+      with input as (
+        select * from unnest(
+          ${column((r) => r.i)}::int[], ${column((r) => r.user_id)}::uuid[], ${column((r) => r.lesson_id)}::uuid[],
+          ${column((r) => r.course_id)}::uuid[], ${column((r) => JSON.stringify(r.watched))}::jsonb[],
+          ${column((r) => r.seconds)}::float8[], ${column((r) => r.position)}::float8[], ${column((r) => r.rate)}::float8[],
+          ${column((r) => r.completed_at)}::timestamptz[], ${column((r) => r.reported_at)}::timestamptz[],
+          ${column((r) => (r.expected === null ? null : JSON.stringify(r.expected)))}::jsonb[]
+        ) as v(i, user_id, lesson_id, course_id, watched, seconds, position, rate, completed_at, reported_at, expected)
       ),
-      previous as (
-        select p.user_id, p.lesson_id, p.completed_at
-        from lesson_progress p join input i on p.user_id = i.user_id and p.lesson_id = i.lesson_id
+      -- The common case: the row still holds what was read (re-checked on the locked row), so the
+      -- union computed from it is the union with the row.
+      updated as (
+        update lesson_progress p set
+          watched = i.watched,
+          watched_seconds = i.seconds,
+          completed_at = coalesce(p.completed_at, i.completed_at),
+          -- A late retry of an older buffer must not move the resume point back.
+          last_position_seconds = case when i.reported_at >= p.updated_at then i.position else p.last_position_seconds end,
+          playback_rate = case when i.reported_at >= p.updated_at then i.rate else p.playback_rate end,
+          updated_at = greatest(p.updated_at, i.reported_at)
+        from input i
+        -- The rows read above, by their physical address: a row changed since then has moved, and
+        -- (like one whose intervals differ) is left to the insert below.
+        where p.ctid = any(${arrayLiteral(tids)}::tid[])
+          and p.user_id = i.user_id and p.lesson_id = i.lesson_id and p.watched = i.expected
+        returning i.i, p.user_id, p.lesson_id, p.completed_at
       ),
-      upserted as (
+      -- New rows, and rows another writer changed since the read: their union is computed here, in
+      -- SQL, on the locked row.
+      inserted as (
         insert into lesson_progress as p
           (user_id, lesson_id, course_id, watched, watched_seconds, last_position_seconds, playback_rate,
            completed_at, started_at, updated_at)
-        -- A new row takes the write as it is (already merged, and its seconds counted, by the caller);
-        -- only an existing row needs the union computed here, on the locked row.
-        select i.user_id, i.lesson_id, i.course_id, i.watched, i.seconds,
-               greatest(0, least(i.position, greatest(i.duration, 0))), i.rate,
-               case when i.duration > 0 and i.seconds >= ${THRESHOLD} * i.duration then i.reported_at end,
+        select i.user_id, i.lesson_id, i.course_id, i.watched, i.seconds, i.position, i.rate, i.completed_at,
                i.reported_at, i.reported_at
         from input i
+        where not exists (select 1 from updated u where u.i = i.i)
         on conflict (user_id, lesson_id) do update set
           (watched, watched_seconds, completed_at) = (
             select m.watched, m.seconds,
-                   coalesce(p.completed_at,
+                   coalesce(p.completed_at, excluded.completed_at,
                             case when d.duration > 0 and m.seconds >= ${THRESHOLD} * d.duration
                                  then excluded.updated_at end)
             from ${mergedWatched(sql`p.watched || excluded.watched`)} m,
                  (select ${lessonDuration} as duration from lessons l ${readyVideoJoin} where l.id = excluded.lesson_id) d
           ),
-          -- A late retry of an older buffer must not move the resume point back.
           last_position_seconds = case when excluded.updated_at >= p.updated_at
                                        then excluded.last_position_seconds else p.last_position_seconds end,
           playback_rate = case when excluded.updated_at >= p.updated_at
                                then excluded.playback_rate else p.playback_rate end,
           updated_at = greatest(p.updated_at, excluded.updated_at)
-        returning p.user_id, p.lesson_id, p.course_id, p.completed_at
+        returning p.user_id, p.lesson_id, p.completed_at
       )
-      select u.user_id, u.lesson_id, u.course_id, u.completed_at,
-             (u.completed_at is not null and prev.completed_at is null) as newly_completed
-      from upserted u left join previous prev on prev.user_id = u.user_id and prev.lesson_id = u.lesson_id`);
-    return rowsOf<{
-      user_id: string;
-      lesson_id: string;
-      course_id: string;
-      completed_at: Date | string | null;
-      newly_completed: boolean;
-    }>(result).map((r) => ({
-      userId: r.user_id,
-      lessonId: r.lesson_id,
-      courseId: r.course_id,
-      completedAt: r.completed_at === null ? null : new Date(r.completed_at),
-      newlyCompleted: r.newly_completed,
-    }));
+      select u.user_id, u.lesson_id, u.completed_at from updated u
+      union all
+      select x.user_id, x.lesson_id, x.completed_at from inserted x`);
+    const byKey = new Map(input.map((row) => [`${row.user_id}:${row.lesson_id}`, row]));
+    return rowsOf<{ user_id: string; lesson_id: string; completed_at: Date | string | null }>(result).map((r) => {
+      const row = byKey.get(`${r.user_id}:${r.lesson_id}`)!;
+      const completedAt = r.completed_at === null ? null : new Date(r.completed_at);
+      return {
+        userId: row.user_id,
+        lessonId: row.lesson_id,
+        courseId: row.course_id,
+        completedAt,
+        newlyCompleted: completedAt !== null && !previouslyCompleted.has(row.i),
+      };
+    });
   }
 
   /** A text or attachment lesson is complete once opened. */

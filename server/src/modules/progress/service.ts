@@ -43,8 +43,14 @@ export const REPORT_SLACK_SECONDS = 2;
 /** Reports may reach one second past the duration: players round the last frame's time up. */
 const DURATION_TOLERANCE_SECONDS = 1;
 export const FLUSH_BATCH_SIZE = 1_000;
-/** Longer than a flush of a large backlog; a crashed flusher's lock frees itself after this. */
-const FLUSH_LOCK_SECONDS = 300;
+/** Batches in flight at once in a flush (each holds one database connection while it writes). */
+const FLUSH_CONCURRENCY = 3;
+/**
+ * A crashed flusher's lock frees itself after this, so the next run (a minute later) flushes what
+ * it left. Renewed after every batch, so a long backlog keeps it; should a batch outlast it, two
+ * flushes overlap, which is harmless (the merge is a union, see flush()).
+ */
+const FLUSH_LOCK_SECONDS = 15;
 const CONTINUE_WATCHING_LIMIT = 6;
 
 const DIRTY_KEY = 'progress:dirty';
@@ -206,18 +212,25 @@ export class ProgressService {
     );
     const lesson = cachedLesson ?? (await this.loadLesson(lessonId));
     if (!lesson) throw lessonNotFound();
-    if (!allowed) await this.checkAccess(actor, lesson);
+    const previous = parse<BufferedSession>(entry[SESSION_FIELD + input.sessionId]);
+    // A session's first report proves the session is the caller's, for this lesson, and open; that
+    // query and the access check (when its "yes" is not cached) run at once, and their answers are
+    // then judged in the order a caller is told: access, the report itself, the session.
+    const [accessCheck, sessionCheck] = await Promise.allSettled([
+      allowed ? Promise.resolve() : this.checkAccess(actor, lesson),
+      previous ? Promise.resolve(undefined) : this.checkedSession(actor, lessonId, input.sessionId),
+    ]);
+    if (accessCheck.status === 'rejected') throw accessCheck.reason;
     const duration = videoDuration(lesson);
     const watched = this.validatedIntervals(input, duration);
     if (ended !== undefined) throw sessionEnded(ended);
+    if (sessionCheck.status === 'rejected') throw sessionCheck.reason;
 
-    const previous = parse<BufferedSession>(entry[SESSION_FIELD + input.sessionId]);
     const fields: Record<string, string> = {};
     let stored = parse<BufferedStored>(entry[STORED_FIELD]);
-    if (!previous) {
-      // A session's first report: prove the session is the caller's, for this lesson, and open.
-      const session = await this.checkedSession(actor, lessonId, input.sessionId);
-      stored = { w: session.stored?.watched ?? [], c: session.stored?.completedAt != null };
+    const checked = sessionCheck.value;
+    if (checked) {
+      stored = { w: checked.stored?.watched ?? [], c: checked.stored?.completedAt != null };
       fields[STORED_FIELD] = JSON.stringify(stored);
     }
     const windowSeconds = previous ? Math.max(0, (now - previous.t) / 1000) : FIRST_REPORT_WINDOW_SECONDS;
@@ -230,11 +243,19 @@ export class ProgressService {
       t: now,
     };
     fields[SESSION_FIELD + input.sessionId] = JSON.stringify(session);
-    // The entry first, then the mark: a flush that sees the mark always finds what it marks. The
-    // expiry is set by a session's first report only (one command less on every other report): an
-    // entry outliving it is simply started again, the session checked anew.
-    await this.cached(() => this.cache.hashSet(key, fields, previous ? undefined : BUFFER_TTL_SECONDS));
-    await this.cached(() => this.cache.hashSet(DIRTY_KEY, { [`${actor.userId}:${lessonId}`]: '1' }));
+    // The entry first, then the mark: a flush that sees the mark always finds what it marks. Both
+    // are sent at once, in that order, on the cache's one connection: Redis runs a connection's
+    // commands in the order they arrive, so the mark is never visible before the entry, and the
+    // two writes cost one round trip. (Should the entry's write fail and the mark's succeed, the
+    // flush finds nothing to write for it: harmless.) The expiry is set by a session's first report
+    // only (one command less on every other report): an entry outliving it is simply started
+    // again, the session checked anew.
+    await this.cached(() =>
+      Promise.all([
+        this.cache.hashSet(key, fields, previous ? undefined : BUFFER_TTL_SECONDS),
+        this.cache.hashSet(DIRTY_KEY, { [`${actor.userId}:${lessonId}`]: '1' }),
+      ]),
+    );
 
     if (stored?.c) return { completed: true };
     const sessions = Object.entries(entry)
@@ -365,18 +386,21 @@ export class ProgressService {
         await this.cache.renameIfAbsent(DIRTY_KEY, FLUSHING_KEY);
         const marked = Object.keys(await this.cache.hashGetAll(FLUSHING_KEY));
         if (marked.length === 0) break;
-        for (let i = 0; i < marked.length; i += batchSize) {
-          const batch = marked.slice(i, i + batchSize);
-          const entries = await Promise.all(batch.map((field) => this.readEntry(field)));
-          const writes = entries.filter((w): w is ProgressWrite => w !== undefined);
+        const batches: string[][] = [];
+        for (let i = 0; i < marked.length; i += batchSize) batches.push(marked.slice(i, i + batchSize));
+        // A few batches at once: while one waits for the database, the next is read from the cache.
+        // Each (user, lesson) is marked once, so concurrent batches never write the same row.
+        await inBatches(batches, FLUSH_CONCURRENCY, async (batch) => {
+          const writes = await this.readEntries(batch);
           const merged = await this.store.merge(writes);
           const announced = await this.announceCompletions(merged);
           // Only after the database has it: a crash before this line flushes the batch again, harmlessly.
           await this.cache.hashDelete(FLUSHING_KEY, ...batch);
+          await this.cache.set(FLUSH_LOCK_KEY, lockToken, FLUSH_LOCK_SECONDS);
           result.entries += writes.length;
           result.completedLessons += merged.filter((m) => m.newlyCompleted).length;
           result.completedCourses += announced;
-        }
+        });
       }
       return result;
     } finally {
@@ -384,11 +408,17 @@ export class ProgressService {
     }
   }
 
-  /** One buffer entry as a database write; undefined when it expired or holds nothing. */
-  private async readEntry(field: string): Promise<ProgressWrite | undefined> {
-    const [userId, lessonId] = field.split(':');
-    if (!userId || !lessonId) return undefined;
-    return toWrite(userId, lessonId, await this.cache.hashGetAll(bufferKey(userId, lessonId)));
+  /**
+   * The marked buffer entries as database writes, read in one exchange with the cache; an entry
+   * that expired or holds nothing is skipped.
+   */
+  private async readEntries(marked: readonly string[]): Promise<ProgressWrite[]> {
+    const pairs = marked.flatMap((field) => {
+      const [userId, lessonId] = field.split(':');
+      return userId && lessonId ? [{ userId, lessonId }] : [];
+    });
+    const entries = await this.cache.hashGetAllMany(pairs.map((p) => bufferKey(p.userId, p.lessonId)));
+    return pairs.flatMap((p, i) => toWrite(p.userId, p.lessonId, entries[i]!) ?? []);
   }
 
   /**
@@ -599,6 +629,28 @@ function toWrite(userId: string, lessonId: string, entry: Record<string, string>
     playbackRate: newest.r,
     reportedAt: new Date(newest.t),
   };
+}
+
+/**
+ * Runs `work` over `items`, at most `concurrency` at a time. After a failure no new item starts;
+ * the first error is thrown once the ones in flight have settled (so none is left running).
+ */
+async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (!failure && next < items.length) {
+        const item = items[next++]!;
+        try {
+          await work(item);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }),
+  );
+  if (failure) throw failure.error;
 }
 
 function parse<T>(raw: string | undefined): T | undefined {

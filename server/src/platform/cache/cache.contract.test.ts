@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { MemoryCache } from './memory.js';
+import { NearCache } from './near.js';
 import type { CachePort } from './port.js';
+import { RedisInvalidationBus } from './redis-bus.js';
 import { RedisCache } from './redis.js';
 
 type MakeCache = () => Promise<CachePort>;
+
+const nearEverything = { prefixes: [''], ttlMs: 5_000, maxEntries: 100, maxBytes: 1_000_000 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +44,19 @@ export async function checkRateLimitWindow(make: MakeCache): Promise<void> {
 const backends: [string, MakeCache][] = [
   ['memory', async () => new MemoryCache()],
   ['redis', () => RedisCache.open({ url: inject('redisUrl'), namespace: `test:${randomUUID()}:` })],
+  // The in-process copy in front of either must not change what callers see: every key near.
+  ['near over memory', async () => NearCache.open(new MemoryCache(), nearEverything)],
+  [
+    'near over redis',
+    async () => {
+      const namespace = `test:${randomUUID()}:`;
+      const shared = await RedisCache.open({ url: inject('redisUrl'), namespace });
+      return NearCache.open(shared, {
+        ...nearEverything,
+        bus: new RedisInvalidationBus(inject('redisUrl'), namespace),
+      });
+    },
+  ],
 ];
 
 describe.each(backends)('cache contract [%s]', (_name, make) => {
@@ -87,6 +104,17 @@ describe.each(backends)('cache contract [%s]', (_name, make) => {
     await cache.hashDelete('progress:u1', 'lesson:2');
     expect(await cache.hashGetAll('progress:u1')).toEqual({ 'lesson:1': '40' });
     expect(await cache.hashGetAll('progress:none')).toEqual({});
+  });
+
+  it('reads many hashes at once, in the order asked, a missing one as empty', async () => {
+    cache = await make();
+    await cache.hashSet('buf:a', { s1: 'x', db: 'y' }, 60);
+    await cache.hashSet('buf:b', { s2: 'z' }, 60);
+    expect(await cache.hashGetAllMany(['buf:b', 'buf:none', 'buf:a'])).toEqual([{ s2: 'z' }, {}, { s1: 'x', db: 'y' }]);
+    expect(await cache.hashGetAllMany([])).toEqual([]);
+    // What was written after a read is what the next read sees (no stale copy in a near cache).
+    await cache.hashSet('buf:a', { s1: 'x2' });
+    expect(await cache.hashGetAllMany(['buf:a'])).toEqual([{ s1: 'x2', db: 'y' }]);
   });
 
   it('keeps sets: add is idempotent and pop removes what it returns', async () => {

@@ -15,6 +15,7 @@ export const CACHE_OPERATIONS = [
   'increment',
   'hashSet',
   'hashGetAll',
+  'hashGetAllMany',
   'hashIncrement',
   'hashDelete',
   'renameIfAbsent',
@@ -70,6 +71,9 @@ export class MeasuredCache implements CachePort {
   }
   hashGetAll(key: string): Promise<Record<string, string>> {
     return this.count('hashGetAll', () => this.inner.hashGetAll(key));
+  }
+  hashGetAllMany(keys: readonly string[]): Promise<Record<string, string>[]> {
+    return this.count('hashGetAllMany', () => this.inner.hashGetAllMany(keys));
   }
   hashIncrement(key: string, field: string, by: number): Promise<number> {
     return this.count('hashIncrement', () => this.inner.hashIncrement(key, field, by));

@@ -108,6 +108,11 @@ export class MemoryCache implements CachePort {
     return Object.fromEntries(this.hash(key) ?? []);
   }
 
+  async hashGetAllMany(keys: readonly string[]): Promise<Record<string, string>[]> {
+    this.assertOpen();
+    return keys.map((key) => Object.fromEntries(this.hash(key) ?? []));
+  }
+
   async hashIncrement(key: string, field: string, by: number): Promise<number> {
     this.assertOpen();
     const entry = this.live(key);

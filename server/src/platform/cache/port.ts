@@ -26,6 +26,11 @@ export interface CachePort {
   increment(key: string, by?: number, ttlSeconds?: number): Promise<number>;
   hashSet(key: string, fields: Record<string, string>, ttlSeconds?: number): Promise<void>;
   hashGetAll(key: string): Promise<Record<string, string>>;
+  /**
+   * Every field of each hash, in the order of `keys` ({} for a missing one), in one exchange with
+   * the cache (one pipeline on Redis) instead of a promise and a reply callback per key.
+   */
+  hashGetAllMany(keys: readonly string[]): Promise<Record<string, string>[]>;
   hashIncrement(key: string, field: string, by: number): Promise<number>;
   hashDelete(key: string, ...fields: string[]): Promise<void>;
   /**

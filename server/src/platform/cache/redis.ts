@@ -120,6 +120,17 @@ export class RedisCache implements CachePort {
     return this.redis.hgetall(this.k(key));
   }
 
+  async hashGetAllMany(keys: readonly string[]): Promise<Record<string, string>[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hgetall(this.k(key));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return value as Record<string, string>;
+    });
+  }
+
   async hashIncrement(key: string, field: string, by: number): Promise<number> {
     return this.redis.hincrby(this.k(key), field, by);
   }
