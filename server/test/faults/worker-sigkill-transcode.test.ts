@@ -87,12 +87,14 @@ describe('a worker SIGKILLed mid-transcode [private postgres + redis]', () => {
     const video = await uploadThroughApi(instructor.client, lecture);
     const first = startWorker(workerEnv);
     workers.push(first);
+    const scratch = async () => (await readdir(workerTmp)).filter((n) => n.startsWith('lectio-transcode-'));
+    // Killed as soon as ffmpeg reports progress: waiting for the first files in storage as well
+    // left too short a window on a quiet machine (the clip was ready before the poll saw it).
     const crashed = await waitUntil(
       async () => {
         const row = await rows.byId(video.id);
         if (row?.status !== 'processing' || row.progressPercent <= 0 || !row.processingVersion) return undefined;
-        const keys = await keysUnder(store, `${video.id}/${row.processingVersion}/`);
-        return keys.length > 0 ? { version: row.processingVersion, keys } : undefined;
+        return (await scratch()).length > 0 ? { version: row.processingVersion } : undefined;
       },
       'the first worker to be mid-transcode',
       60_000,
@@ -101,7 +103,6 @@ describe('a worker SIGKILLed mid-transcode [private postgres + redis]', () => {
       throw new Error(`${String(error)}; video ${row?.status} ${row?.progressPercent}%\n${describeWorkers()}`);
     });
     await killGroup(first, 'SIGKILL');
-    const scratch = async () => (await readdir(workerTmp)).filter((n) => n.startsWith('lectio-transcode-'));
     expect(await scratch(), 'the killed worker left its scratch folder').toHaveLength(1);
     expect(await rows.byId(video.id)).toMatchObject({ status: 'processing', version: null });
     expect(await studioVideo(instructor.client, video.id)).toMatchObject({ masterUrl: null, posterUrl: null });
