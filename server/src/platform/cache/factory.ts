@@ -15,8 +15,12 @@ export const NEAR_PREFIXES = ['catalog:', 'progress:lesson:'] as const;
 /**
  * Short: with the bus, only a lost message can leave a copy stale, and then for at most this long;
  * long enough that a page read a thousand times a second is fetched from Redis once in a while.
+ * Small: a copy only pays for itself on a key read several times within the TTL (the hot lists and
+ * lesson facts, a few hundred keys), and the objects take three to four times their JSON size on
+ * the heap (plus the memoised answer), so a budget of 32 MiB of JSON held over 100 MB per process
+ * after a crawl over every course page (docs/benchmarks.md, "API process memory").
  */
-export const NEAR_LIMITS = { ttlMs: 5_000, maxEntries: 5_000, maxBytes: 32 * 1024 * 1024 } as const;
+export const NEAR_LIMITS = { ttlMs: 5_000, maxEntries: 2_000, maxBytes: 8 * 1024 * 1024 } as const;
 
 type NearOptions = Pick<NearCacheOptions, 'log'>;
 

@@ -86,6 +86,21 @@ describe('near cache', () => {
     expect(await cache.get('hot:a')).toBe('second');
   });
 
+  it('lets go of expired copies without waiting for capacity, also while idle', async () => {
+    let now = 1_000;
+    const cache = await near(new MemoryCache(), { ttlMs: 50, now: () => now });
+    for (let i = 0; i < 10; i++) await cache.set(`hot:${i}`, 'x'.repeat(100), 60);
+    expect(cache.stats()).toMatchObject({ entries: 10, bytes: 1_020 });
+    now += 51;
+    // The next copy stored sweeps the expired ones from the front.
+    await cache.set('hot:new', 1, 60);
+    expect(cache.stats()).toMatchObject({ entries: 1, bytes: 1 });
+    // With no traffic at all, the timer does it.
+    now += 51;
+    await sleep(120);
+    expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
   it('stays within its entry and byte bounds, dropping the oldest copies', async () => {
     const cache = await near(new MemoryCache(), { maxEntries: 3, maxBytes: 1_000 });
     for (let i = 0; i < 5; i++) await cache.set(`hot:${i}`, i, 60);

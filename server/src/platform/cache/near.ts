@@ -78,6 +78,7 @@ export class NearCache implements CachePort {
   private readonly now: () => number;
   private bytes = 0;
   private epoch = 0;
+  private sweeper: NodeJS.Timeout | undefined;
   private hits = 0;
   private misses = 0;
 
@@ -91,6 +92,10 @@ export class NearCache implements CachePort {
 
   static async open(inner: CachePort, options: NearCacheOptions): Promise<NearCache> {
     const near = new NearCache(inner, options);
+    // Expired copies would otherwise stay until capacity pushes them out: after a burst over many
+    // keys (every course page once) the process would keep the whole budget for nothing.
+    near.sweeper = setInterval(() => near.sweepExpired(), options.ttlMs);
+    near.sweeper.unref();
     if (options.bus) {
       try {
         await options.bus.subscribe(
@@ -123,6 +128,18 @@ export class NearCache implements CachePort {
     this.entries.delete(key);
   }
 
+  /**
+   * Drops expired copies from the oldest on. Insertion order is close to expiry order (one TTL for
+   * nearly everything), so this stops at the first live entry instead of walking the whole map.
+   */
+  private sweepExpired(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt > now) break;
+      this.remove(key);
+    }
+  }
+
   private store(key: string, value: unknown, ttlSeconds: number | undefined): void {
     const json = JSON.stringify(value);
     // Larger than a tenth of the budget: caching it would evict many smaller hot entries.
@@ -134,6 +151,7 @@ export class NearCache implements CachePort {
     this.remove(key);
     this.entries.set(key, { value: deepFreeze(value), bytes: json.length, expiresAt: this.now() + ttlMs });
     this.bytes += json.length;
+    this.sweepExpired();
     // Oldest first (Map keeps insertion order); with lifetimes of seconds, recency adds little.
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes) break;
@@ -255,6 +273,7 @@ export class NearCache implements CachePort {
     return this.inner.ping();
   }
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     this.clear();
     await Promise.allSettled([this.options.bus?.close()]);
     await this.inner.close();
