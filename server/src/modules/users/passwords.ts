@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 
 /**
  * Argon2id at OWASP's minimum for it (19 MiB, 2 passes, 1 lane). The parameters are written into
@@ -27,12 +28,22 @@ export function passwordProblem(password: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Hashes running at once in this process. Each holds its 19 MiB for its whole run on one of libuv's
+ * four threads, which file reads and DNS share: uncapped, a burst of log-ins took all four and
+ * about 80 MB. Two keep both cores busy (there is one process per core) and leave two threads
+ * free; more would only queue inside libuv instead of here. Measured in docs/benchmarks.md
+ * ("API process memory").
+ */
+export const CONCURRENT_HASHES = 2;
+const hashing = pLimit(CONCURRENT_HASHES);
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(normalizePassword(password), ARGON2_PARAMS);
+  return hashing(() => hash(normalizePassword(password), ARGON2_PARAMS));
 }
 
 export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return verify(passwordHash, normalizePassword(password)).catch(() => false);
+  return hashing(() => verify(passwordHash, normalizePassword(password))).catch(() => false);
 }
 
 /** True when a stored hash was made with other parameters than today's and should be redone. */
