@@ -330,9 +330,12 @@ export function buildServices(platform: Platform) {
         .at(-1)
         ?.split(' ')[0],
   });
-  const search = new SearchService(new SearchRepository(database.db, database.primary), new SearchDocumentIndexer(), {
-    mediaBaseUrl: config.http.publicUrl,
-  });
+  const search = new SearchService(
+    new SearchRepository(database.db, database.primary),
+    new SearchDocumentIndexer(),
+    { mediaBaseUrl: config.http.publicUrl },
+    catalogCache,
+  );
   const certificates = new CertificateService(
     new CertificateRepository(database.primary),
     queueCertificateIssuing(queue),

@@ -477,6 +477,31 @@ describe('search on a running server [postgres+redis]', () => {
     expect(await suggest.json()).toEqual({ items: [{ slug: 'python-for-beginners', title: '입문자를 위한 파이썬' }] });
   });
 
+  it('keeps an answer until the catalog changes, then answers from the database at once', async () => {
+    const search = async () => {
+      const res = await fetch(`${server.url}/api/v1/search?q=${encodeURIComponent('입문')}&pageSize=5`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as SearchResult).items.map((i) => i.title);
+    };
+    const suggest = async () =>
+      (await (await fetch(`${server.url}/api/v1/search/suggest?q=${encodeURIComponent('입문')}`)).json()) as {
+        items: { title: string }[];
+      };
+    expect(await search()).toEqual(['입문자를 위한 파이썬']);
+    expect((await suggest()).items.map((i) => i.title)).toEqual(['입문자를 위한 파이썬']);
+    // A change written behind the catalog's back (nobody told the cache) is not seen: the answer is kept.
+    const db = server.database.primary;
+    await db.execute(sql`update courses set title = '입문자를 위한 파이썬 2판' where slug = 'python-for-beginners'`);
+    expect(await search()).toEqual(['입문자를 위한 파이썬']);
+    // Every writer tells the catalog after its commit (studio edits, enrolments, reviews): seen at once.
+    const [course] = rowsOf<{ id: string }>(
+      await db.execute(sql`select id from courses where slug = 'python-for-beginners'`),
+    );
+    await server.services.catalogCache.courseChanged(course!.id);
+    expect(await search()).toEqual(['입문자를 위한 파이썬 2판']);
+    expect((await suggest()).items.map((i) => i.title)).toEqual(['입문자를 위한 파이썬 2판']);
+  });
+
   it('documents both routes in OpenAPI as callable by anyone', async () => {
     const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
       paths: Record<string, { get?: { summary?: string } }>;

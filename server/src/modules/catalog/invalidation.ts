@@ -13,8 +13,11 @@ export interface CatalogInvalidator {
   courseChanged(courseId: string): Promise<void>;
 }
 
-/** The issue's lifetimes: course lists 5 min, a course page 10 min, the category tree 1 h. */
-export const CATALOG_TTL_SECONDS = { list: 300, detail: 600, categories: 3600 } as const;
+/**
+ * The issue's lifetimes: course lists 5 min, a course page 10 min, the category tree 1 h. Search
+ * answers 1 min: there are many more of them, and each is worth keeping only while it is popular.
+ */
+export const CATALOG_TTL_SECONDS = { list: 300, detail: 600, categories: 3600, search: 60 } as const;
 /** Longer than any entry under it; a lost generation only costs misses (see below). */
 const GENERATION_TTL_SECONDS = 86_400;
 
@@ -52,6 +55,11 @@ export class CatalogCache implements CatalogInvalidator {
   /** Any page of published courses (filters and paging are part of `variant`). */
   list<T>(variant: string, load: () => Promise<T>): Promise<T> {
     return this.read('catalog:gen:lists', `catalog:list:${variant}`, CATALOG_TTL_SECONDS.list, load);
+  }
+
+  /** A search or autocomplete answer: it shows course cards, so it follows the lists' generation. */
+  searchAnswer<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.read('catalog:gen:lists', `catalog:${key}`, CATALOG_TTL_SECONDS.search, load);
   }
 
   detail<T>(slug: string, load: () => Promise<T>): Promise<T> {
