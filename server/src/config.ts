@@ -56,6 +56,10 @@ const envSchema = z.object({
   DATABASE_POOL_TOTAL: int(1, 5000).default(20),
   /** How many API processes share this host's pool budget; set by `serve --processes` for its workers. */
   LECTIO_API_PROCESSES: int(1, 1024).default(1),
+  /** V8's old-space limit for each process `serve --processes` starts (see main/cluster.ts). */
+  API_HEAP_LIMIT_MB: int(64, 65_536).default(192),
+  /** Node's own; read only to see whether the operator already set a heap limit. */
+  NODE_OPTIONS: z.string().optional(),
 
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   REDIS_PREFIX: z
@@ -203,6 +207,8 @@ export interface Config {
     leaseMs: number;
     shutdownTimeoutMs: number;
   };
+  /** For the API processes `serve --processes` forks. */
+  apiProcesses: { heapLimitMb: number; nodeOptions: string | undefined };
   storage:
     | { backend: 'local'; root: string }
     | {
@@ -414,6 +420,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       leaseMs: e.JOB_LEASE_SECONDS * 1000,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     },
+    apiProcesses: { heapLimitMb: e.API_HEAP_LIMIT_MB, nodeOptions: e.NODE_OPTIONS },
     storage:
       storageBackend === 's3'
         ? {

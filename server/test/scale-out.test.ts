@@ -195,6 +195,11 @@ describe('scale-out from the build [postgres+redis]', { timeout: 90_000 }, () =>
       60_000,
     );
 
+    // Each runs with the default heap limit (API_HEAP_LIMIT_MB), so its memory stays bounded under load.
+    for (const pid of workers) {
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-old-space-size=192');
+    }
+
     // Connections are spread over both processes: each one logs requests it answered.
     await waitUntil(
       async () => {

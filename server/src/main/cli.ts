@@ -92,6 +92,8 @@ program
       const status = await runPrimary({
         processes: opts.processes,
         shutdownTimeoutMs: cfg.queue.shutdownTimeoutMs,
+        heapLimitMb: cfg.apiProcesses.heapLimitMb,
+        nodeOptions: cfg.apiProcesses.nodeOptions,
         log,
       });
       process.exit(status);
