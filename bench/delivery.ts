@@ -24,7 +24,6 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { signedMediaPath } from '../server/src/modules/playback/token.js';
@@ -43,9 +42,10 @@ import { startLectioStack, type LectioStack } from './baselines/lectio.js';
 import { startNginxProcess, type NginxProcess } from './baselines/nginx-process.js';
 import { startNginxStatic } from './baselines/nginx-static.js';
 import type { Baseline } from './baselines/types.js';
+import { parseFlags } from './lib/args.js';
 import type { LoadResult } from './lib/load.js';
 import { runWrkLoad } from './baselines/wrk-load.js';
-import { startMeta, type BenchMeta } from './lib/meta.js';
+import { describeMetaBrief, startMeta, writeBenchJson, type BenchMeta } from './lib/meta.js';
 
 const JSON_OUT = new URL('../docs/benchmarks/delivery.json', import.meta.url);
 export const DELIVERY_TARGET_RATIO = 0.8;
@@ -156,24 +156,18 @@ export function parseDeliveryArgs(rest: string[]): DeliveryBenchOptions {
     write: true,
     argv: ['delivery', ...rest],
   };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const number = () => {
-      const n = Number(rest[++i]);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
-      return n;
-    };
-    if (flag === '--duration') opts.durationSeconds = number();
-    else if (flag === '--connections') {
-      opts.connections = String(rest[++i] ?? '')
+  parseFlags(rest, {
+    '--duration': (v) => (opts.durationSeconds = v.number()),
+    '--connections': (v) => {
+      opts.connections = String(v.text() ?? '')
         .split(',')
         .map(Number);
       if (!opts.connections.every((c) => Number.isInteger(c) && c > 0)) throw new Error('--connections: c[,c]');
-    } else if (flag === '--repetitions') opts.repetitions = Math.floor(number());
-    else if (flag === '--no-write') opts.write = false;
-    else if (flag === '--smoke') Object.assign(opts, smokeOptions());
-    else throw new Error(`unknown option ${flag}`);
-  }
+    },
+    '--repetitions': (v) => (opts.repetitions = Math.floor(v.number())),
+    '--no-write': () => (opts.write = false),
+    '--smoke': () => Object.assign(opts, smokeOptions()),
+  });
   return opts;
 }
 
@@ -497,13 +491,8 @@ const f = (n: number, digits = 0) => n.toFixed(digits);
 /** The Delivery section of docs/benchmarks.md, from delivery.json alone. */
 export function renderDeliveryMarkdown(json: DeliveryJson): string {
   const { meta, results: r } = json;
-  const m = meta.machine;
   const lines = ['## Delivery', ''];
-  lines.push(
-    `Measured on ${meta.date.slice(0, 10)} at commit \`${meta.commit}\`${meta.dirty ? ' (plus uncommitted changes)' : ''} ` +
-      `on ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; load average ${m.load.before.join(' / ')} before, ` +
-      `${m.load.after.join(' / ')} after. Command: \`${meta.command}\`. Load generator: wrk (Debian) on the same machine.`,
-  );
+  lines.push(`${describeMetaBrief(meta)} Load generator: wrk (Debian) on the same machine.`);
   lines.push('');
   const b = r.ladder.segmentBytes;
   lines.push(
@@ -561,11 +550,6 @@ export function renderDeliveryMarkdown(json: DeliveryJson): string {
   return lines.join('\n');
 }
 
-export async function writeDeliveryJson(json: DeliveryJson): Promise<void> {
-  mkdirSync(new URL('.', JSON_OUT), { recursive: true });
-  await writeFile(JSON_OUT, `${JSON.stringify(json, null, 2)}\n`);
-}
-
 export async function mainDelivery(rest: string[]): Promise<void> {
   const opts = parseDeliveryArgs(rest);
   const log = (line: string) => console.log(`[bench] ${line}`);
@@ -578,7 +562,7 @@ export async function mainDelivery(rest: string[]): Promise<void> {
     );
   }
   if (opts.write) {
-    await writeDeliveryJson(json);
+    writeBenchJson(JSON_OUT, json);
     log(`wrote ${JSON_OUT.pathname}`);
   } else {
     console.log(renderDeliveryMarkdown(json));

@@ -25,6 +25,7 @@ import { rowsOf } from '../server/src/platform/db/rows.js';
 import { FLUSH_BATCH_SIZE } from '../server/src/modules/progress/service.js';
 import { startPrivatePostgres, startPrivateRedis } from '../server/test/support/private-services.js';
 import { startTestServer, type TestServer } from '../server/test/support/servers.js';
+import { parseFlags } from './lib/args.js';
 
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const JSON_OUT = new URL('../docs/benchmarks/heartbeat.json', import.meta.url);
@@ -55,18 +56,12 @@ export function parseHeartbeatArgs(argv: string[]): HeartbeatBenchOptions {
     write: true,
     smoke: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const number = () => {
-      const n = Number(argv[++i]);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
-      return n;
-    };
-    if (flag === '--duration') opts.durationSeconds = number();
-    else if (flag === '--connections') opts.connections = Math.floor(number());
-    else if (flag === '--flush-entries') opts.flushEntries = Math.floor(number());
-    else if (flag === '--no-write') opts.write = false;
-    else if (flag === '--smoke') {
+  parseFlags(argv, {
+    '--duration': (v) => (opts.durationSeconds = v.number()),
+    '--connections': (v) => (opts.connections = Math.floor(v.number())),
+    '--flush-entries': (v) => (opts.flushEntries = Math.floor(v.number())),
+    '--no-write': () => (opts.write = false),
+    '--smoke': () =>
       Object.assign(opts, {
         smoke: true,
         durationSeconds: 1,
@@ -75,9 +70,8 @@ export function parseHeartbeatArgs(argv: string[]): HeartbeatBenchOptions {
         rounds: 1,
         flushEntries: 2_000,
         write: false,
-      });
-    } else throw new Error(`unknown option ${flag}`);
-  }
+      }),
+  });
   return opts;
 }
 

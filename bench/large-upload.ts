@@ -12,13 +12,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startLectioStack, type LectioStack } from './baselines/lectio.js';
+import { parseFlags } from './lib/args.js';
 import { processTree } from './lib/load.js';
-import { startMeta, type BenchMeta } from './lib/meta.js';
+import { describeMetaBrief, startMeta, writeBenchJson, type BenchMeta } from './lib/meta.js';
 
 const JSON_OUT = new URL('../docs/benchmarks/large-upload.json', import.meta.url);
 const MB = 1e6;
@@ -45,21 +45,13 @@ export function parseLargeUploadArgs(rest: string[]): LargeUploadOptions {
     argv: ['large-upload', ...rest],
     transcodeTimeoutMs: 60 * 60_000,
   };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const number = () => {
-      const n = Number(rest[++i]);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
-      return n;
-    };
-    if (flag === '--size-gb') opts.bigBytes = Math.round(number() * 1000 * MB);
-    else if (flag === '--small-mb') opts.smallBytes = Math.round(number() * MB);
-    else if (flag === '--no-transcode') opts.transcode = false;
-    else if (flag === '--no-write') opts.write = false;
-    else if (flag === '--smoke')
-      Object.assign(opts, { smallBytes: 20 * MB, bigBytes: 120 * MB, transcode: false, write: false });
-    else throw new Error(`unknown option ${flag}`);
-  }
+  parseFlags(rest, {
+    '--size-gb': (v) => (opts.bigBytes = Math.round(v.number() * 1000 * MB)),
+    '--small-mb': (v) => (opts.smallBytes = Math.round(v.number() * MB)),
+    '--no-transcode': () => (opts.transcode = false),
+    '--no-write': () => (opts.write = false),
+    '--smoke': () => Object.assign(opts, { smallBytes: 20 * MB, bigBytes: 120 * MB, transcode: false, write: false }),
+  });
   if (opts.bigBytes <= opts.smallBytes) throw new Error('--size-gb must be larger than --small-mb');
   return opts;
 }
@@ -456,13 +448,8 @@ const f = (n: number, digits = 0) => n.toFixed(digits);
 /** The Large upload section of docs/benchmarks.md, from large-upload.json alone. */
 export function renderLargeUploadMarkdown(json: LargeUploadJson): string {
   const { meta, results: r } = json;
-  const m = meta.machine;
   const lines = ['## Large upload', ''];
-  lines.push(
-    `Measured on ${meta.date.slice(0, 10)} at commit \`${meta.commit}\`${meta.dirty ? ' (plus uncommitted changes)' : ''} ` +
-      `on ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; load average ${m.load.before.join(' / ')} before, ` +
-      `${m.load.after.join(' / ')} after. Command: \`${meta.command}\`.`,
-  );
+  lines.push(describeMetaBrief(meta));
   lines.push('');
   lines.push(
     `Two generated videos of the same codec, resolution and frame rate (720p intra-only MPEG-2 with grain, about 100 Mbit/s; ` +
@@ -504,8 +491,7 @@ export async function mainLargeUpload(rest: string[]): Promise<void> {
       (r.ratios.ffmpegPeak !== null ? `, ffmpeg peak ×${f(r.ratios.ffmpegPeak, 2)}` : ''),
   );
   if (opts.write) {
-    await mkdir(new URL('.', JSON_OUT), { recursive: true });
-    await writeFile(JSON_OUT, `${JSON.stringify(json, null, 2)}\n`);
+    writeBenchJson(JSON_OUT, json);
     log(`wrote ${JSON_OUT.pathname}`);
   } else {
     console.log(renderLargeUploadMarkdown(json));

@@ -12,7 +12,7 @@
  * first of the list, transcode (which measures no connections) gets only --smoke and --no-write.
  * Each scenario's own options are in its file (e.g. `npm run bench -- search --courses 100000`).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { migrate } from '../server/src/platform/db/migrate.js';
@@ -20,7 +20,8 @@ import { openPostgres } from '../server/src/platform/db/postgres.js';
 import { rowsOf } from '../server/src/platform/db/rows.js';
 import { SERVER_SETTINGS, startTunedPostgres } from './api/postgres.js';
 import { regenerateReport, type SearchBenchJson } from './lib/report.js';
-import { startMeta } from './lib/meta.js';
+import { parseFlags } from './lib/args.js';
+import { startMeta, writeBenchJson } from './lib/meta.js';
 import { explainSearches, generateCourses, measure, searchService, workloads, type Measurement } from './search.js';
 
 const TARGET_P95_MS = 50;
@@ -39,20 +40,13 @@ interface SearchOptions {
 
 function parseSearchArgs(rest: string[]): SearchOptions {
   const opts: SearchOptions = { courses: 100_000, durationSeconds: 10, connections: 2, write: true };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const number = () => {
-      const n = Number(rest[++i]);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
-      return n;
-    };
-    if (flag === '--courses') opts.courses = Math.floor(number());
-    else if (flag === '--duration') opts.durationSeconds = number();
-    else if (flag === '--connections') opts.connections = Math.floor(number());
-    else if (flag === '--no-write') opts.write = false;
-    else if (flag === '--smoke') Object.assign(opts, { courses: 2_000, durationSeconds: 1, write: false });
-    else throw new Error(`unknown option ${flag}`);
-  }
+  parseFlags(rest, {
+    '--courses': (v) => (opts.courses = Math.floor(v.number())),
+    '--duration': (v) => (opts.durationSeconds = v.number()),
+    '--connections': (v) => (opts.connections = Math.floor(v.number())),
+    '--no-write': () => (opts.write = false),
+    '--smoke': () => Object.assign(opts, { courses: 2_000, durationSeconds: 1, write: false }),
+  });
   return opts;
 }
 
@@ -112,8 +106,7 @@ async function mainSearch(rest: string[]): Promise<void> {
       };
       if (opts.write) {
         const out = new URL('../docs/benchmarks/search.json', import.meta.url);
-        mkdirSync(new URL('.', out), { recursive: true });
-        writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+        writeBenchJson(out, json);
         log(`wrote ${out.pathname}`);
       } else {
         const { renderSearchSection } = await import('./lib/report.js');

@@ -17,16 +17,16 @@
  * Writes docs/benchmarks/soak.json (the markdown section is generated from it by bench/lib/report.ts).
  * server/test/soak.test.ts runs the 30-second version of exactly this code (`--ci`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { migrate } from '../server/src/platform/db/migrate.js';
 import { startPrivateRedis, type PrivateRedis } from '../server/test/support/private-services.js';
-import { openCallers } from './api/index.js';
+import { grantRequests, heartbeatRequests, openCallers } from './api/index.js';
 import { startTunedPostgres, type TunedPostgres } from './api/postgres.js';
 import { openSeedDatabase, seedApiData, type SeedSizes, type SeededData } from './api/seed.js';
 import { startLectio, type LectioServer } from './api/server.js';
+import { parseFlags } from './lib/args.js';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load.js';
-import { describeMeta, startMeta, type BenchMeta } from './lib/meta.js';
+import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from './lib/meta.js';
 
 const SOAK_JSON = new URL('../docs/benchmarks/soak.json', import.meta.url);
 export const MEMORY_GROWTH_LIMIT = 0.1;
@@ -63,32 +63,27 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     write: true,
     ci: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const number = () => {
-      const n = Number(argv[++i]);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
-      return n;
-    };
-    if (flag === '--minutes') opts.minutes = number();
-    else if (flag === '--sample') opts.sampleSeconds = number();
-    else if (flag === '--connections') opts.connections = Math.floor(number());
-    else if (flag === '--no-write') opts.write = false;
-    else if (flag === '--ci' || flag === '--smoke') {
-      // 30 s in six 5-second samples, after a 5 s warm-up.
-      Object.assign(opts, {
-        ci: true,
-        minutes: 0.5,
-        sampleSeconds: 5,
-        warmupSeconds: 5,
-        capacitySeconds: 1.5,
-        connections: 8,
-        mixConnections: 4,
-        sizes: { courses: 200, students: 1_000, progressRows: 10_000, pendingOrders: 0 },
-        write: false,
-      });
-    } else throw new Error(`unknown option ${flag}`);
-  }
+  // 30 s in six 5-second samples, after a 5 s warm-up.
+  const ci = () =>
+    Object.assign(opts, {
+      ci: true,
+      minutes: 0.5,
+      sampleSeconds: 5,
+      warmupSeconds: 5,
+      capacitySeconds: 1.5,
+      connections: 8,
+      mixConnections: 4,
+      sizes: { courses: 200, students: 1_000, progressRows: 10_000, pendingOrders: 0 },
+      write: false,
+    });
+  parseFlags(argv, {
+    '--minutes': (v) => (opts.minutes = v.number()),
+    '--sample': (v) => (opts.sampleSeconds = v.number()),
+    '--connections': (v) => (opts.connections = Math.floor(v.number())),
+    '--no-write': () => (opts.write = false),
+    '--ci': ci,
+    '--smoke': ci,
+  });
   return opts;
 }
 
@@ -261,26 +256,12 @@ export async function runSoak(
         ...post,
         name: 'heartbeat',
         expectStatus: [202],
-        requestsPerConnection: callers.heartbeat.map((c) => ({
-          path: `/api/v1/lessons/${c.lessonId}/progress`,
-          body: JSON.stringify({
-            sessionId: c.sessionId,
-            positionSeconds: 61,
-            watched: [[60, 61]],
-            playbackRate: 1,
-            event: 'tick',
-          }),
-          headers: { authorization: `Bearer ${c.token}`, 'x-forwarded-for': c.ip },
-        })),
+        requestsPerConnection: heartbeatRequests(callers.heartbeat),
       },
       grant: {
         ...post,
         name: 'grant',
-        requestsPerConnection: callers.grant.map((c) => ({
-          path: `/api/v1/lessons/${c.lessonId}/playback`,
-          body: '{}',
-          headers: { authorization: `Bearer ${c.token}`, 'x-forwarded-for': c.ip },
-        })),
+        requestsPerConnection: grantRequests(callers.grant),
       },
     };
   };
@@ -421,8 +402,7 @@ export async function mainSoak(argv: string[]): Promise<void> {
     await stack.stop();
   }
   if (opts.write) {
-    mkdirSync(new URL('.', SOAK_JSON), { recursive: true });
-    writeFileSync(SOAK_JSON, `${JSON.stringify(result, null, 2)}\n`);
+    writeBenchJson(SOAK_JSON, result);
     const { regenerateReport } = await import('./lib/report.js');
     await regenerateReport(log);
   } else {

@@ -13,14 +13,14 @@
  * server/test/api-bench.test.ts runs exactly this code with --smoke.
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { migrate } from '../../server/src/platform/db/migrate.js';
 import { deriveTestWebhookSecret } from '../../server/src/platform/payments/test-gateway.js';
 import { startPrivateRedis } from '../../server/test/support/private-services.js';
 import { startHelloWorld } from '../baselines/hello-world.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
-import { describeMeta, startMeta, type BenchMeta } from '../lib/meta.js';
+import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from '../lib/meta.js';
 import { SERVER_SETTINGS, startTunedPostgres } from './postgres.js';
 import {
   BENCH_PASSWORD,
@@ -222,6 +222,32 @@ export interface Callers {
   heartbeat: { token: string; ip: string; lessonId: string; sessionId: string }[];
 }
 
+type ConnectionRequests = NonNullable<LoadSpec['requestsPerConnection']>;
+
+/** One playback grant request per caller (a new session each time). */
+export function grantRequests(callers: Callers['grant']): ConnectionRequests {
+  return callers.map((c) => ({
+    path: `/api/v1/lessons/${c.lessonId}/playback`,
+    body: '{}',
+    headers: { authorization: `Bearer ${c.token}`, 'x-forwarded-for': c.ip },
+  }));
+}
+
+/** One progress report per caller on its open session, one second watched each time. */
+export function heartbeatRequests(callers: Callers['heartbeat']): ConnectionRequests {
+  return callers.map((c) => ({
+    path: `/api/v1/lessons/${c.lessonId}/progress`,
+    body: JSON.stringify({
+      sessionId: c.sessionId,
+      positionSeconds: 61,
+      watched: [[60, 61]],
+      playbackRate: 1,
+      event: 'tick',
+    }),
+    headers: { authorization: `Bearer ${c.token}`, 'x-forwarded-for': c.ip },
+  }));
+}
+
 interface Context {
   server: LectioServer;
   seed: SeededData;
@@ -359,11 +385,7 @@ export const SCENARIOS: Scenario[] = [
       method: 'POST',
       paths: ['/'],
       headers: { 'content-type': 'application/json' },
-      requestsPerConnection: ctx.callers!.grant.slice(0, connections).map((c) => ({
-        path: `/api/v1/lessons/${c.lessonId}/playback`,
-        body: '{}',
-        headers: { authorization: `Bearer ${c.token}`, 'x-forwarded-for': c.ip },
-      })),
+      requestsPerConnection: grantRequests(ctx.callers!.grant.slice(0, connections)),
     }),
   },
   {
@@ -376,17 +398,7 @@ export const SCENARIOS: Scenario[] = [
       paths: ['/'],
       headers: { 'content-type': 'application/json' },
       expectStatus: [202],
-      requestsPerConnection: ctx.callers!.heartbeat.slice(0, connections).map((c) => ({
-        path: `/api/v1/lessons/${c.lessonId}/progress`,
-        body: JSON.stringify({
-          sessionId: c.sessionId,
-          positionSeconds: 61,
-          watched: [[60, 61]],
-          playbackRate: 1,
-          event: 'tick',
-        }),
-        headers: { authorization: `Bearer ${c.token}`, 'x-forwarded-for': c.ip },
-      })),
+      requestsPerConnection: heartbeatRequests(ctx.callers!.heartbeat.slice(0, connections)),
     }),
   },
   {
@@ -799,11 +811,6 @@ export function renderApiSection(r: ApiBenchResult): string {
   return lines.join('\n');
 }
 
-export function writeApiJson(result: ApiBenchResult): void {
-  mkdirSync(new URL('.', API_JSON), { recursive: true });
-  writeFileSync(API_JSON, `${JSON.stringify(result, null, 2)}\n`);
-}
-
 export async function mainApi(argv: string[]): Promise<void> {
   const opts = parseApiArgs(argv);
   const t0 = performance.now();
@@ -813,7 +820,7 @@ export async function mainApi(argv: string[]): Promise<void> {
   for (const t of missed) log(`target missed: ${t.scenario} @${t.connections}: ${t.target}: ${t.missedBy}`);
   const unexpected = result.scenarios.filter((s) => s.unexpected > 0 || s.requests === 0);
   if (opts.write) {
-    writeApiJson(result);
+    writeBenchJson(API_JSON, result);
     const { regenerateReport } = await import('../lib/report.js');
     await regenerateReport(log);
     log(`wrote ${API_JSON.pathname} and docs/benchmarks.md`);

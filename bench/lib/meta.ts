@@ -4,6 +4,7 @@
  * the numbers belong to without anything but the JSON.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 export interface BenchMeta {
@@ -61,6 +62,12 @@ export function startMeta(argv: string[]): { meta: BenchMeta; finish(): BenchMet
   };
 }
 
+/** Writes a run's raw JSON (two-space indent, final newline), making its directory if need be. */
+export function writeBenchJson(file: URL, json: unknown): void {
+  mkdirSync(new URL('.', file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+}
+
 /** One sentence about the run, for the top of a generated section. */
 export function describeMeta(meta: BenchMeta): string {
   const m = meta.machine;
@@ -69,5 +76,15 @@ export function describeMeta(meta: BenchMeta): string {
     `Measured on ${meta.date.slice(0, 10)} (${meta.date}) at commit \`${meta.commit}\`${meta.dirty ? ' plus uncommitted changes' : ''} ` +
     `on ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}. Load average ${load(m.load.before)} before, ` +
     `${load(m.load.after)} after (1 / 5 / 15 min). Command: \`${meta.command}\`.`
+  );
+}
+
+/** The same in the shorter form of the Delivery and Large upload sections (day, load averages as recorded). */
+export function describeMetaBrief(meta: BenchMeta): string {
+  const m = meta.machine;
+  return (
+    `Measured on ${meta.date.slice(0, 10)} at commit \`${meta.commit}\`${meta.dirty ? ' (plus uncommitted changes)' : ''} ` +
+    `on ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; load average ${m.load.before.join(' / ')} before, ` +
+    `${m.load.after.join(' / ')} after. Command: \`${meta.command}\`.`
   );
 }

@@ -2,10 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canConnect } from './private-services.js';
 
 /**
  * Real nginx for the deploy/nginx tests: a template from deploy/nginx rendered as envsubst would
@@ -29,6 +29,8 @@ export function renderTemplate(file: string, values: Record<string, string>): st
 
 export interface Nginx {
   dir: string;
+  /** The master process. */
+  pid: number;
   errorLog: string;
   /** The error log so far (for failure messages and "no errors" checks). */
   errors(): string;
@@ -44,17 +46,16 @@ export interface NginxOptions {
   njs?: boolean;
   /** Ports that must accept connections before start() returns. */
   ports: number[];
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  /** worker_processes; default 1. */
+  workers?: number;
+  /** worker_connections; default 1024. */
+  workerConnections?: number;
+  /** Lines at the top of `http { }`; default a few MIME types. */
+  httpSettings?: string[];
+  /** Name prefix of the temporary prefix directory. */
+  tmpPrefix?: string;
+  /** Checked (with the master's pid) once every port accepts, until it holds, e.g. all workers forked. */
+  ready?: (pid: number) => boolean;
 }
 
 export async function startNginx(options: NginxOptions): Promise<Nginx> {
@@ -63,7 +64,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
       `nginx's njs module is missing (${NJS_MODULE}): apt-get install nginx libnginx-mod-http-js (node scripts/ensure-system-deps.mjs test installs it)`,
     );
   }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lectio-nginx-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix ?? 'lectio-nginx-'));
   // Workers drop root for nobody: they must reach the cache and temp paths under this directory.
   chmodSync(dir, 0o755);
   const errorLog = path.join(dir, 'error.log');
@@ -74,12 +75,12 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
       options.njs ? `load_module ${NJS_MODULE};` : '',
       ...(options.main ?? []),
       process.getuid?.() === 0 ? 'user nobody nogroup;' : '',
-      'worker_processes 1;',
+      `worker_processes ${options.workers ?? 1};`,
       `error_log ${errorLog} warn;`,
-      'events { worker_connections 1024; }',
+      `events { worker_connections ${options.workerConnections ?? 1024}; }`,
       'http {',
       `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
-      '  types { text/html html; application/javascript js; text/css css; }',
+      ...(options.httpSettings ?? ['  types { text/html html; application/javascript js; text/css css; }']),
       options.http(dir),
       '}',
     ].join('\n'),
@@ -119,8 +120,11 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   };
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !spawnError && nginx.exitCode === null) {
-    const ready = await Promise.all(options.ports.map(canConnect));
-    if (ready.every(Boolean)) return { dir, errorLog, errors, stop };
+    const listening = await Promise.all(options.ports.map(canConnect));
+    const pid = nginx.pid;
+    if (listening.every(Boolean) && pid !== undefined && (options.ready?.(pid) ?? true)) {
+      return { dir, pid, errorLog, errors, stop };
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const log = errors();

@@ -1,10 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './nginx.js';
-import { freePort } from './private-services.js';
+import { canConnect, freePort } from './private-services.js';
 
 /**
  * A private PgBouncer running deploy/pgbouncer/pgbouncer.ini (rendered) in front of one database
@@ -21,17 +20,6 @@ export interface PgBouncer {
   adminUrl: string;
   log(): string;
   stop(): Promise<void>;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** `postgresUrl` names the real server and database; its user logs in through PgBouncer. */
