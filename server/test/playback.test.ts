@@ -312,6 +312,22 @@ describe.each(serverBackends())('playback grants, signed media and captions [%s]
     expect(await errorCode(foreign)).toBe('playback_session_not_found');
   });
 
+  it('leaves exactly two sessions running after ten grants at once by one student', async () => {
+    const learner = await enrolledStudent();
+    const grants = await Promise.all(
+      Array.from({ length: 10 }, () => grant(learner, course.paidLessonId).then((r) => json<Grant>(r))),
+    );
+    const rows = await server.database.primary
+      .select()
+      .from(playbackSessions)
+      .where(eq(playbackSessions.userId, learner.userId));
+    expect(rows).toHaveLength(10);
+    expect(new Set(grants.map((g) => g.sessionId)).size).toBe(10);
+    const running = rows.filter((r) => r.endedAt === null);
+    expect(running).toHaveLength(2);
+    expect(rows.filter((r) => r.endReason === 'superseded')).toHaveLength(8);
+  });
+
   it('stops grants and renewals at once when the enrollment is revoked, ending the sessions', async () => {
     const learner = await enrolledStudent();
     const g = await json<Grant>(await grant(learner, course.paidLessonId));

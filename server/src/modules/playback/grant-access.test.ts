@@ -32,8 +32,8 @@ function service(enrollment: Enrollment) {
     playableLesson: async () => lesson,
     transaction: async <T>(work: (tx: never) => Promise<T>) => work(undefined as never),
     lockUser: async () => undefined,
-    insertSession: async () => ({ id: `session-${++sessions}` }),
-    lockOpenSessions: async () => [],
+    lockUserAndInsertSession: async () => ({ id: `session-${++sessions}` }),
+    endSessionsBeyond: async () => [],
     captionsOf: async () => [],
     endCourseSessions: async () => [],
   } as unknown as PlaybackRepository;

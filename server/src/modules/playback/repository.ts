@@ -1,5 +1,6 @@
-import { and, asc, count, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
+import { rowsOf } from '../../platform/db/rows.js';
 import { courses, lessons } from '../catalog/schema.js';
 import { users } from '../users/schema.js';
 import { videos } from '../videos/schema.js';
@@ -77,16 +78,40 @@ export class PlaybackRepository {
     await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('no key update');
   }
 
-  /** The user's sessions still running at `now`, least recently renewed first, locked. */
-  async lockOpenSessions(tx: Db, userId: string, now: Date): Promise<PlaybackSessionRow[]> {
-    return tx
-      .select()
+  /**
+   * Ends the user's sessions running at `now` beyond the `keep` most recently renewed, other than
+   * `current`, in one statement (choosing and ending): the caller holds the user's lock
+   * (lockUser), so this statement's snapshot, taken after it, sees every grant committed before.
+   * Least recently renewed go first. Returns the ids it ended.
+   */
+  async endSessionsBeyond(
+    tx: Db,
+    userId: string,
+    current: string,
+    keep: number,
+    now: Date,
+    reason: PlaybackEndReason,
+  ): Promise<string[]> {
+    const running = tx
+      .select({ id: playbackSessions.id })
       .from(playbackSessions)
       .where(
-        and(eq(playbackSessions.userId, userId), isNull(playbackSessions.endedAt), gt(playbackSessions.expiresAt, now)),
+        and(
+          eq(playbackSessions.userId, userId),
+          isNull(playbackSessions.endedAt),
+          gt(playbackSessions.expiresAt, now),
+          ne(playbackSessions.id, current),
+        ),
       )
-      .orderBy(asc(playbackSessions.renewedAt), asc(playbackSessions.startedAt), asc(playbackSessions.id))
-      .for('update');
+      .orderBy(desc(playbackSessions.renewedAt), desc(playbackSessions.startedAt), desc(playbackSessions.id))
+      .offset(Math.max(0, keep));
+    const rows = await tx
+      .update(playbackSessions)
+      .set({ endedAt: now, endReason: reason })
+      // Re-checked on each locked row: one ended meanwhile (a revocation) keeps its own reason.
+      .where(and(inArray(playbackSessions.id, running), isNull(playbackSessions.endedAt)))
+      .returning({ id: playbackSessions.id });
+    return rows.map((r) => r.id);
   }
 
   async lockSession(tx: Db, sessionId: string): Promise<PlaybackSessionRow | undefined> {
@@ -108,23 +133,26 @@ export class PlaybackRepository {
     return row;
   }
 
-  async insertSession(
+  /**
+   * Takes the user's lock (as lockUser) and inserts a new session in the same statement: one round
+   * trip instead of two on every new grant. Statements after it in the transaction see every grant
+   * committed before the lock was granted.
+   */
+  async lockUserAndInsertSession(
     tx: Db,
     values: { userId: string; courseId: string; lessonId: string; videoId: string; at: Date; expiresAt: Date },
-  ): Promise<PlaybackSessionRow> {
-    const [row] = await tx
-      .insert(playbackSessions)
-      .values({
-        userId: values.userId,
-        courseId: values.courseId,
-        lessonId: values.lessonId,
-        videoId: values.videoId,
-        startedAt: values.at,
-        renewedAt: values.at,
-        expiresAt: values.expiresAt,
-      })
-      .returning();
-    if (!row) throw new Error('inserting a playback session returned no row');
+  ): Promise<{ id: string }> {
+    const [row] = rowsOf<{ id: string }>(
+      await tx.execute(sql`
+        with locked as (select id from users where id = ${values.userId} for no key update)
+        insert into playback_sessions (user_id, course_id, lesson_id, video_id, started_at, renewed_at, expires_at)
+        select locked.id, ${values.courseId}, ${values.lessonId}, ${values.videoId}, ${values.at.toISOString()},
+               ${values.at.toISOString()}, ${values.expiresAt.toISOString()}
+        from locked
+        returning id`),
+    );
+    // No row: the account was deleted while it asked (the caller's token was still valid).
+    if (!row) throw new Error('inserting a playback session found no user row to lock');
     return row;
   }
 

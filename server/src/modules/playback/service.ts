@@ -193,9 +193,9 @@ export class PlaybackService implements EnrollmentRevocationListener {
     renewing: string | undefined,
   ): Promise<string> {
     const { sessionId, superseded } = await this.repository.transaction(async (tx) => {
-      await this.repository.lockUser(tx, userId);
       let sessionId: string;
       if (renewing) {
+        await this.repository.lockUser(tx, userId);
         const session = await this.repository.lockSession(tx, renewing);
         if (!session || session.userId !== userId || session.lessonId !== lesson.id) {
           throw new AppError(404, 'playback_session_not_found', 'No such playback session of yours for this lesson.');
@@ -204,7 +204,7 @@ export class PlaybackService implements EnrollmentRevocationListener {
         await this.repository.renewSession(tx, session.id, { videoId, at: now, expiresAt });
         sessionId = session.id;
       } else {
-        const session = await this.repository.insertSession(tx, {
+        const session = await this.repository.lockUserAndInsertSession(tx, {
           userId,
           courseId: course.id,
           lessonId: lesson.id,
@@ -214,17 +214,15 @@ export class PlaybackService implements EnrollmentRevocationListener {
         });
         sessionId = session.id;
       }
-      const others = (await this.repository.lockOpenSessions(tx, userId, now)).filter((s) => s.id !== sessionId);
-      const excess = others.length - (this.options.maxSessions - 1);
-      const superseded =
-        excess > 0
-          ? await this.repository.endSessions(
-              tx,
-              others.slice(0, excess).map((s) => s.id),
-              'superseded',
-              now,
-            )
-          : [];
+      // Beyond the account's limit the least recently renewed others end, in one statement.
+      const superseded = await this.repository.endSessionsBeyond(
+        tx,
+        userId,
+        sessionId,
+        this.options.maxSessions - 1,
+        now,
+        'superseded',
+      );
       return { sessionId, superseded };
     });
     await this.markEnded(superseded, 'superseded');
