@@ -6,7 +6,7 @@
  *   npm run bench -- report                  regenerate docs/benchmarks.md from docs/benchmarks/*.json
  *   npm run bench -- soak [--minutes 10]     the soak run (bench/soak.ts)
  *
- * Scenarios: api (bench/api), delivery, search, heartbeat, transcode, scale-out, large-upload.
+ * Scenarios: api (bench/api), delivery, search, heartbeat, transcode, scale-out, memory, large-upload.
  * With no scenario every one runs (a scenario whose file does not exist is skipped with a
  * message). The options are given to each; one that takes a single connection count gets the
  * first of the list, transcode (which measures no connections) gets only --smoke and --no-write.
@@ -141,6 +141,7 @@ const SCENARIOS: Record<string, ScenarioEntry> = {
   heartbeat: { file: './heartbeat.ts', main: 'mainHeartbeat', connections: 'one', duration: true },
   transcode: { file: './transcode.ts', main: 'mainTranscode', connections: 'none', duration: false },
   'scale-out': { file: './scale-out.ts', main: 'mainScaleOut', connections: 'list', duration: true },
+  memory: { file: './memory.ts', main: 'mainMemory', connections: 'one', duration: true },
 };
 /** Run only when named (not part of `npm run bench`): minutes of generated uploads. */
 const ON_REQUEST: Record<string, ScenarioEntry> = {

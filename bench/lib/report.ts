@@ -85,7 +85,17 @@ export async function regenerateReport(log: (line: string) => void = console.log
     `docs/benchmarks.md: generated ${done.join(', ') || 'nothing'}${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}`,
   );
   const hasJson = new Set(done);
-  for (const name of ['search', 'heartbeat', 'transcode', 'api', 'delivery', 'large-upload', 'scale-out', 'soak']) {
+  for (const name of [
+    'search',
+    'heartbeat',
+    'transcode',
+    'api',
+    'delivery',
+    'large-upload',
+    'scale-out',
+    'soak',
+    'memory',
+  ]) {
     if (!hasJson.has(name) && current.includes(markers(name).start)) {
       log(
         `  ${name}: no docs/benchmarks/${name}.json yet, the section is kept as it was (run \`npm run bench -- ${name}\`)`,

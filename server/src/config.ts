@@ -40,6 +40,9 @@ const csv = (item: z.ZodType<string, string>) =>
     )
     .pipe(z.array(item));
 
+/** V8 old-space limit (MB) of each API process `serve --processes` starts; see main/cluster.ts. */
+export const DEFAULT_API_HEAP_LIMIT_MB = 192;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(1, 65535).default(3000),
@@ -57,7 +60,7 @@ const envSchema = z.object({
   /** How many API processes share this host's pool budget; set by `serve --processes` for its workers. */
   LECTIO_API_PROCESSES: int(1, 1024).default(1),
   /** V8's old-space limit for each process `serve --processes` starts (see main/cluster.ts). */
-  API_HEAP_LIMIT_MB: int(64, 65_536).default(192),
+  API_HEAP_LIMIT_MB: int(64, 65_536).default(DEFAULT_API_HEAP_LIMIT_MB),
   /** Node's own; read only to see whether the operator already set a heap limit. */
   NODE_OPTIONS: z.string().optional(),
 
