@@ -19,7 +19,7 @@ export function registerConditionalGet(app: FastifyInstance): void {
       done(null, payload);
       return;
     }
-    const etag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
+    const etag = tagOf(payload);
     reply.header('etag', etag);
     if (matches(request.headers['if-none-match'], etag)) {
       reply.code(304);
@@ -28,6 +28,22 @@ export function registerConditionalGet(app: FastifyInstance): void {
     }
     done(null, payload);
   });
+}
+
+/**
+ * Remembered per Buffer: the memoizing serializer (serializer.ts) hands out the same Buffer for a
+ * cached page every time, so its hash is taken once per cache entry instead of once per answer.
+ */
+const tags = new WeakMap<Buffer, string>();
+
+function tagOf(payload: string | Buffer): string {
+  if (typeof payload === 'string') return `"${createHash('sha1').update(payload).digest('base64url')}"`;
+  let tag = tags.get(payload);
+  if (tag === undefined) {
+    tag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
+    tags.set(payload, tag);
+  }
+  return tag;
 }
 
 function wantsEtag(request: FastifyRequest, reply: FastifyReply): boolean {
