@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScaleOutArgs, renderScaleOutSection, runScaleOutBench } from '../../bench/scale-out.js';
+
+/**
+ * The scale-out benchmark's smoke run: exactly the code of `npm run bench -- scale-out` (one
+ * private PostgreSQL and Redis, Lectio from server/dist as one API process and one worker, then as
+ * two of each), 2 s of load at 4 connections. Throughput is not asserted (a 2 s run on a noisy
+ * machine proves nothing about it); that both shapes answered every request as they should, and
+ * that the JSON renders into the report, is.
+ */
+describe('scale-out benchmark smoke run', { timeout: 150_000 }, () => {
+  it('loads one and two processes of each kind and renders the report', async () => {
+    expect(existsSync(new URL('../dist/main/cli.js', import.meta.url)), 'build the server first').toBe(true);
+    const opts = parseScaleOutArgs(['--smoke']);
+    expect(opts).toMatchObject({ smoke: true, write: false });
+    const result = await runScaleOutBench(opts, ['--smoke']);
+
+    expect(result.shapes.map((s) => [s.apiProcesses, s.workerProcesses])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    for (const shape of result.shapes) {
+      for (const load of shape.loads) {
+        expect({ load: load.name, unexpected: load.unexpected }).toEqual({ load: load.name, unexpected: 0 });
+        expect(load.requests, load.name).toBeGreaterThan(0);
+      }
+    }
+    expect(result.throughputRatio).toBeGreaterThan(0);
+    const section = renderScaleOutSection(JSON.parse(JSON.stringify(result)) as typeof result);
+    expect(section).toBe(renderScaleOutSection(result));
+    expect(section).toContain('## Scale-out');
+    expect(section).toContain('(b) 2 API + 2 workers');
+  });
+});
