@@ -319,7 +319,9 @@ export function buildServices(platform: Platform) {
   const instructorApplications = new InstructorApplicationService(applicationRepository, userRepository, accountCache);
   const adminUsers = new AdminUserService(userRepository, authRepository, accountCache);
   const jobMonitor = new JobMonitorService(queue, log);
-  const viewCounter = new ViewCounterService(new ViewCountRepository(database.db, database.primary), cache, log);
+  const viewCounter = new ViewCounterService(new ViewCountRepository(database.db, database.primary), cache, log, {
+    ranks: catalogCache,
+  });
   const seo = new SeoService(new SeoRepository(database.db), {
     publicUrl: config.http.publicUrl,
     // The widest JPEG rendition: link previews want a large image and not every client reads WebP.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CachePort } from '../../platform/cache/port.js';
 import type { Db } from '../../platform/db/port.js';
 import { defineJob, registerJob } from '../../platform/queue/port.js';
+import { CatalogCache } from '../catalog/invalidation.js';
 import { ViewCountRepository } from './repository.js';
 import { ViewCounterService } from './service.js';
 
@@ -20,7 +21,11 @@ export const flushViewCountsJob = defineJob({
 export const analyticsJobs = [flushViewCountsJob];
 
 export function analyticsJobHandlers(deps: { db: Db; cache: CachePort }) {
-  const viewCounter = new ViewCounterService(new ViewCountRepository(deps.db, deps.db), deps.cache);
+  // Only its search generation is renewed here, which needs no course's slug.
+  const catalog = new CatalogCache(deps.cache, () => Promise.resolve(undefined));
+  const viewCounter = new ViewCounterService(new ViewCountRepository(deps.db, deps.db), deps.cache, undefined, {
+    ranks: catalog,
+  });
   return [
     registerJob(flushViewCountsJob, async () => {
       await viewCounter.flush();

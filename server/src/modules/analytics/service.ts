@@ -50,7 +50,12 @@ export class ViewCounterService {
     private readonly store: ViewCountStore,
     private readonly cache: CachePort,
     private readonly log?: ViewCounterLog,
-    private readonly options: { dedupeSeconds?: number; now?: () => number } = {},
+    private readonly options: {
+      dedupeSeconds?: number;
+      now?: () => number;
+      /** Told after views reached the database (the catalog's kept search answers rank by them). */
+      ranks?: { viewCountsChanged(): Promise<void> };
+    } = {},
   ) {}
 
   async recordView(courseId: string, viewer: Viewer): Promise<void> {
@@ -91,6 +96,7 @@ export class ViewCounterService {
           for (const n of batch.counts.values()) result.views += n;
         }
       }
+      if (result.views > 0) await this.options.ranks?.viewCountsChanged();
       const now = this.options.now?.() ?? Date.now();
       await this.store.pruneBatchesBefore(new Date(now - FLUSHED_BATCH_RETENTION_MS));
       return result;

@@ -57,9 +57,18 @@ export class CatalogCache implements CatalogInvalidator {
     return this.read('catalog:gen:lists', `catalog:list:${variant}`, CATALOG_TTL_SECONDS.list, load);
   }
 
-  /** A search or autocomplete answer: it shows course cards, so it follows the lists' generation. */
+  /**
+   * A search or autocomplete answer. Its generation is renewed with the lists' (it shows the same
+   * cards) and also by every view-count flush: searches rank and break ties by views, and were
+   * always read fresh before answers were kept, while lists have had their 5 minutes.
+   */
   searchAnswer<T>(key: string, load: () => Promise<T>): Promise<T> {
-    return this.read('catalog:gen:lists', `catalog:${key}`, CATALOG_TTL_SECONDS.search, load);
+    return this.read('catalog:gen:search', `catalog:${key}`, CATALOG_TTL_SECONDS.search, load);
+  }
+
+  /** After view counts reached the database (once a minute at most): searches rank by them. */
+  async viewCountsChanged(): Promise<void> {
+    await this.renew(['catalog:gen:search']);
   }
 
   detail<T>(slug: string, load: () => Promise<T>): Promise<T> {
@@ -69,16 +78,21 @@ export class CatalogCache implements CatalogInvalidator {
   /** A course's page and every list (its card may be on any of them) are dropped. */
   async courseChanged(courseId: string): Promise<void> {
     const slug = await this.slugOf(courseId);
-    await this.renew(['catalog:gen:lists', ...(slug ? [`catalog:gen:course:${slug}`] : [])]);
+    await this.renew(['catalog:gen:lists', 'catalog:gen:search', ...(slug ? [`catalog:gen:course:${slug}`] : [])]);
   }
 
   /** After a studio write: also the category tree, whose counts follow publishing and categories. */
   async courseEdited(slug: string): Promise<void> {
-    await this.renew(['catalog:gen:lists', 'catalog:gen:categories', `catalog:gen:course:${slug}`]);
+    await this.renew([
+      'catalog:gen:lists',
+      'catalog:gen:search',
+      'catalog:gen:categories',
+      `catalog:gen:course:${slug}`,
+    ]);
   }
 
   async categoriesChanged(): Promise<void> {
-    await this.renew(['catalog:gen:lists', 'catalog:gen:categories']);
+    await this.renew(['catalog:gen:lists', 'catalog:gen:search', 'catalog:gen:categories']);
   }
 
   private async read<T>(generationKey: string, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
