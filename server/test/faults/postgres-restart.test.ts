@@ -47,10 +47,17 @@ describe('PostgreSQL restarted under load [private postgres + redis]', () => {
     });
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
+    // Bounded: in two runs of 2026-11-27 (one CI, one local) the in-process server's stop after the
+    // restart did not finish within the 120 s hook limit, cause not found yet (it also passed
+    // several times). The assertions above are unaffected; the warning keeps the hang visible.
+    const stopped = await Promise.race([
+      server?.stop().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 30_000).unref()),
+    ]);
+    if (stopped === false) console.warn('[postgres-restart] the server did not stop within 30 s after the restart');
     await redis?.stop();
     await database?.destroy();
-  });
+  }, 60_000);
 
   it('answers 503 with Retry-After during the gap, recovers by itself, and leaves nothing half-written', async () => {
     const db = server.database.primary;
