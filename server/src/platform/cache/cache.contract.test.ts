@@ -33,6 +33,9 @@ export async function checkRateLimitWindow(make: MakeCache): Promise<void> {
     const counts: number[] = [];
     for (let i = 0; i < 3; i++) counts.push((await cache.hit('rl:ip', 300)).count);
     if (counts.join() !== '1,2,3') throw new Error(`hits counted ${counts.join()}`);
+    // Several hits counted elsewhere, settled at once (the global limit's batches).
+    const settled = await cache.hit('rl:ip', 300, 5);
+    if (settled.count !== 8) throw new Error(`a batch of 5 after 3 hits counted ${settled.count}`);
     await sleep(400);
     const afterWindow = await cache.hit('rl:ip', 300);
     if (afterWindow.count !== 1) throw new Error(`window did not reset: ${afterWindow.count}`);
@@ -177,8 +180,8 @@ class TtlIgnoringCache extends MemoryCache {
   override async set(key: string, value: unknown): Promise<void> {
     return super.set(key, value, 1e9);
   }
-  override async hit(key: string): Promise<{ count: number; resetInMs: number }> {
-    return super.hit(key, 1e9);
+  override async hit(key: string, _windowMs: number, hits = 1): Promise<{ count: number; resetInMs: number }> {
+    return super.hit(key, 1e9, hits);
   }
 }
 

@@ -90,8 +90,8 @@ export class MeasuredCache implements CachePort {
   setPop(key: string, count: number): Promise<string[]> {
     return this.count('setPop', () => this.inner.setPop(key, count));
   }
-  hit(key: string, windowMs: number): Promise<RateLimitHit> {
-    return this.count('hit', () => this.inner.hit(key, windowMs));
+  hit(key: string, windowMs: number, hits = 1): Promise<RateLimitHit> {
+    return this.count('hit', () => this.inner.hit(key, windowMs, hits));
   }
   ping(): Promise<void> {
     return this.inner.ping();

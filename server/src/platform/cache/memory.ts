@@ -159,11 +159,11 @@ export class MemoryCache implements CachePort {
     return popped;
   }
 
-  async hit(key: string, windowMs: number): Promise<RateLimitHit> {
+  async hit(key: string, windowMs: number, hits = 1): Promise<RateLimitHit> {
     this.assertOpen();
     const entry = this.live(key);
     const now = this.now();
-    const count = (entry ? Number(entry.value) : 0) + 1;
+    const count = (entry ? Number(entry.value) : 0) + hits;
     const expiresAt = entry?.expiresAt ?? now + windowMs;
     this.entries.set(key, { value: count, expiresAt });
     return { count, resetInMs: expiresAt - now };

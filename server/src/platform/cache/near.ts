@@ -266,8 +266,8 @@ export class NearCache implements CachePort {
   setPop(key: string, count: number): Promise<string[]> {
     return this.inner.setPop(key, count);
   }
-  hit(key: string, windowMs: number): Promise<RateLimitHit> {
-    return this.inner.hit(key, windowMs);
+  hit(key: string, windowMs: number, hits = 1): Promise<RateLimitHit> {
+    return this.inner.hit(key, windowMs, hits);
   }
   ping(): Promise<void> {
     return this.inner.ping();

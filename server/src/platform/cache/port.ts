@@ -42,8 +42,11 @@ export interface CachePort {
   setAdd(key: string, ...members: string[]): Promise<void>;
   /** Removes and returns up to `count` members. */
   setPop(key: string, count: number): Promise<string[]>;
-  /** A fixed-window hit counter for rate limits, shared by every instance using this cache. */
-  hit(key: string, windowMs: number): Promise<RateLimitHit>;
+  /**
+   * A fixed-window hit counter for rate limits, shared by every instance using this cache. `hits`
+   * (default 1) lets a caller that counted several in memory settle them in one call.
+   */
+  hit(key: string, windowMs: number, hits?: number): Promise<RateLimitHit>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -158,10 +158,10 @@ export class RedisCache implements CachePort {
     return this.redis.spop(this.k(key), count);
   }
 
-  async hit(key: string, windowMs: number): Promise<RateLimitHit> {
+  async hit(key: string, windowMs: number, hits = 1): Promise<RateLimitHit> {
     const full = this.k(key);
     // One round trip, atomic: the first hit of a window starts its expiry.
-    const result = (await this.redis.multi().incr(full).pexpire(full, windowMs, 'NX').pttl(full).exec()) as [
+    const result = (await this.redis.multi().incrby(full, hits).pexpire(full, windowMs, 'NX').pttl(full).exec()) as [
       [Error | null, number],
       [Error | null, number],
       [Error | null, number],

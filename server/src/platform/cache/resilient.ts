@@ -24,8 +24,8 @@ export class ResilientCounters {
     }
   }
 
-  hit(key: string, windowMs: number): Promise<RateLimitHit> {
-    return this.attempt('hit', (c) => c.hit(key, windowMs));
+  hit(key: string, windowMs: number, hits = 1): Promise<RateLimitHit> {
+    return this.attempt('hit', (c) => c.hit(key, windowMs, hits));
   }
 
   increment(key: string, ttlSeconds: number): Promise<number> {
