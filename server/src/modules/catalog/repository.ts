@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
+import { PreparedQueries } from '../../platform/db/prepared.js';
 import { enrollments, wishlistItems } from '../enrollments/schema.js';
-import { reviews } from '../reviews/schema.js';
 import { users } from '../users/schema.js';
-import { categories, courseSections, courses, lessonAttachments, lessons } from './schema.js';
+import type { courseSections } from './schema.js';
+import { categories, courses, lessonAttachments, lessons } from './schema.js';
 
 export type CourseRow = typeof courses.$inferSelect;
 export type SectionRow = typeof courseSections.$inferSelect;
@@ -86,7 +87,7 @@ function publishedWhere(query: Omit<PublishedQuery, 'sort'>): SQL | undefined {
 export interface CourseDetailRows {
   card: CardRow;
   description: string;
-  sections: SectionRow[];
+  sections: Pick<SectionRow, 'id' | 'title' | 'position'>[];
   lessons: Pick<LessonRow, 'id' | 'sectionId' | 'title' | 'type' | 'position' | 'isFreePreview' | 'durationSeconds'>[];
   ratingCounts: { rating: number; count: number }[];
   instructorCourseCount: number;
@@ -97,6 +98,8 @@ export interface CourseDetailRows {
  * after an invalidation must not be refilled from a replica that has not caught up with the write.
  */
 export class CatalogRepository {
+  private readonly queries = new PreparedQueries();
+
   constructor(
     private readonly db: Db,
     private readonly primary: Db,
@@ -121,20 +124,6 @@ export class CatalogRepository {
       .orderBy(asc(categories.position), asc(categories.slug));
   }
 
-  /** The category and its subcategories' ids, for filtering by a top category. */
-  async categoryWithChildren(slug: string): Promise<{ id: string; ids: string[] } | undefined> {
-    const [category] = await this.primary
-      .select({ id: categories.id })
-      .from(categories)
-      .where(eq(categories.slug, slug));
-    if (!category) return undefined;
-    const children = await this.primary
-      .select({ id: categories.id })
-      .from(categories)
-      .where(eq(categories.parentId, category.id));
-    return { id: category.id, ids: [category.id, ...children.map((c) => c.id)] };
-  }
-
   async categoryExists(id: string): Promise<boolean> {
     const [row] = await this.primary.select({ id: categories.id }).from(categories).where(eq(categories.id, id));
     return Boolean(row);
@@ -154,21 +143,37 @@ export class CatalogRepository {
    * of a category before sorting it.
    */
   async pagePublished(query: PublishedQuery & { page: number; pageSize: number }): Promise<CardRow[]> {
-    const page = this.primary
-      .select({ id: courses.id })
-      .from(courses)
-      .where(publishedWhere(query))
-      .orderBy(...ORDER[query.sort])
-      .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
-      .as('page');
-    return this.primary
-      .select(cardColumns)
-      .from(page)
-      .innerJoin(courses, eq(courses.id, page.id))
-      .innerJoin(users, eq(users.id, courses.instructorId))
-      .leftJoin(categories, eq(categories.id, courses.categoryId))
-      .orderBy(...ORDER[query.sort]);
+    const byCategory = query.categoryIds !== undefined;
+    const byInstructor = query.instructorId !== undefined;
+    const prepared = this.queries.get(`page:${query.sort}:${byCategory}:${byInstructor}`, (name) => {
+      const conditions: SQL[] = [published];
+      // One parameter for any number of categories, as an array literal: the statement's text must
+      // not depend on how many there are. uuids need no quoting inside it.
+      if (byCategory) conditions.push(sql`${courses.categoryId} = any(${sql.placeholder('categoryIds')}::uuid[])`);
+      if (byInstructor) conditions.push(eq(courses.instructorId, sql.placeholder('instructorId')));
+      const page = this.primary
+        .select({ id: courses.id })
+        .from(courses)
+        .where(and(...conditions))
+        .orderBy(...ORDER[query.sort])
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset'))
+        .as('page');
+      return this.primary
+        .select(cardColumns)
+        .from(page)
+        .innerJoin(courses, eq(courses.id, page.id))
+        .innerJoin(users, eq(users.id, courses.instructorId))
+        .leftJoin(categories, eq(categories.id, courses.categoryId))
+        .orderBy(...ORDER[query.sort])
+        .prepare(name);
+    });
+    return prepared.execute({
+      categoryIds: `{${(query.categoryIds ?? []).join(',')}}`,
+      instructorId: query.instructorId,
+      limit: query.pageSize,
+      offset: (query.page - 1) * query.pageSize,
+    });
   }
 
   async countPublished(query: Omit<PublishedQuery, 'sort'>): Promise<number> {
@@ -179,52 +184,40 @@ export class CatalogRepository {
     return counted?.n ?? 0;
   }
 
+  /**
+   * A course page's rows in one statement: the card, and as JSON its sections, lessons, rating
+   * counts and the instructor's course count. Five statements (one, then four at once) cost each
+   * uncached page five round trips and four pool connections; this costs one of each.
+   */
   async courseDetailBySlug(slug: string): Promise<CourseDetailRows | undefined> {
-    const [course] = await this.primary
-      .select({ card: cardColumns, description: courses.description })
-      .from(courses)
-      .innerJoin(users, eq(users.id, courses.instructorId))
-      .leftJoin(categories, eq(categories.id, courses.categoryId))
-      .where(eq(courses.slug, slug));
-    if (!course) return undefined;
-    const courseId = course.card.id;
-    const [sections, lessonRows, ratingCounts, [instructor]] = await Promise.all([
-      this.primary
-        .select()
-        .from(courseSections)
-        .where(eq(courseSections.courseId, courseId))
-        .orderBy(asc(courseSections.position), asc(courseSections.createdAt)),
+    const prepared = this.queries.get('detail', (name) =>
       this.primary
         .select({
-          id: lessons.id,
-          sectionId: lessons.sectionId,
-          title: lessons.title,
-          type: lessons.type,
-          position: lessons.position,
-          isFreePreview: lessons.isFreePreview,
-          durationSeconds: lessons.durationSeconds,
+          card: cardColumns,
+          description: courses.description,
+          sections: sql<CourseDetailRows['sections']>`(select coalesce(json_agg(json_build_object(
+            'id', s.id, 'title', s.title, 'position', s.position) order by s.position, s.created_at), '[]')
+          from course_sections s where s.course_id = ${courses.id})`,
+          lessons: sql<CourseDetailRows['lessons']>`(select coalesce(json_agg(json_build_object(
+            'id', l.id, 'sectionId', l.section_id, 'title', l.title, 'type', l.type, 'position', l.position,
+            'isFreePreview', l.is_free_preview, 'durationSeconds', l.duration_seconds)
+            order by l.position, l.created_at), '[]')
+          from lessons l where l.course_id = ${courses.id})`,
+          ratingCounts: sql<CourseDetailRows['ratingCounts']>`(select coalesce(json_agg(json_build_object(
+            'rating', r.rating, 'count', r.n)), '[]')
+          from (select rating, count(*)::int as n from reviews
+            where course_id = ${courses.id} and status = 'visible' group by rating) r)`,
+          instructorCourseCount: sql<number>`(select count(*)::int from courses c
+          where c.instructor_id = ${courses.instructorId} and c.status = 'published')`,
         })
-        .from(lessons)
-        .where(eq(lessons.courseId, courseId))
-        .orderBy(asc(lessons.position), asc(lessons.createdAt)),
-      this.primary
-        .select({ rating: reviews.rating, count: sql<number>`count(*)::int` })
-        .from(reviews)
-        .where(and(eq(reviews.courseId, courseId), eq(reviews.status, 'visible')))
-        .groupBy(reviews.rating),
-      this.primary
-        .select({ n: sql<number>`count(*)::int` })
         .from(courses)
-        .where(and(eq(courses.instructorId, course.card.instructorId), published)),
-    ]);
-    return {
-      card: course.card,
-      description: course.description,
-      sections,
-      lessons: lessonRows,
-      ratingCounts,
-      instructorCourseCount: instructor?.n ?? 0,
-    };
+        .innerJoin(users, eq(users.id, courses.instructorId))
+        .leftJoin(categories, eq(categories.id, courses.categoryId))
+        .where(eq(courses.slug, sql.placeholder('slug')))
+        .prepare(name),
+    );
+    const [row] = await prepared.execute({ slug });
+    return row;
   }
 
   /** What the page says about the signed-in reader; read every time, never cached. */
