@@ -109,6 +109,8 @@ export async function startLectio(opts: LectioOptions): Promise<LectioServer> {
     PLAYBACK_SIGNING_KEY: randomBytes(32).toString('hex'),
     JWT_SIGNING_KEYS: `bench:${randomBytes(32).toString('hex')}`,
     ...benchEnv,
+    // e.g. BENCH_NODE_OPTIONS="--require ./profile-hook.cjs" to profile the server under load.
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     ...(opts.env ?? {}),
   };
   const spawnLogged = (args: string[], name: string) => {
