@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
+import { PreparedQueries } from '../../platform/db/prepared.js';
 import { rowsOf } from '../../platform/db/rows.js';
 import { courses, lessons } from '../catalog/schema.js';
 import { users } from '../users/schema.js';
@@ -37,6 +38,9 @@ export interface CaptionedVideo {
  * ended must count on the very next grant.
  */
 export class PlaybackRepository {
+  /** A grant's reads outside its transaction (statements inside one belong to its connection). */
+  private readonly queries = new PreparedQueries();
+
   constructor(private readonly primary: Db) {}
 
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
@@ -44,26 +48,30 @@ export class PlaybackRepository {
   }
 
   async playableLesson(lessonId: string): Promise<PlayableLesson | undefined> {
-    const [row] = await this.primary
-      .select({
-        lesson: {
-          id: lessons.id,
-          courseId: lessons.courseId,
-          type: lessons.type,
-          isFreePreview: lessons.isFreePreview,
-        },
-        course: { id: courses.id, status: courses.status, takenDownAt: courses.takenDownAt },
-        videoId: videos.id,
-        ownerId: videos.ownerId,
-        version: videos.version,
-        durationSeconds: videos.durationSeconds,
-        poster: videos.poster,
-        storyboard: videos.storyboard,
-      })
-      .from(lessons)
-      .innerJoin(courses, eq(courses.id, lessons.courseId))
-      .leftJoin(videos, eq(videos.id, lessons.videoId))
-      .where(eq(lessons.id, lessonId));
+    const playable = this.queries.get('playable', (name) =>
+      this.primary
+        .select({
+          lesson: {
+            id: lessons.id,
+            courseId: lessons.courseId,
+            type: lessons.type,
+            isFreePreview: lessons.isFreePreview,
+          },
+          course: { id: courses.id, status: courses.status, takenDownAt: courses.takenDownAt },
+          videoId: videos.id,
+          ownerId: videos.ownerId,
+          version: videos.version,
+          durationSeconds: videos.durationSeconds,
+          poster: videos.poster,
+          storyboard: videos.storyboard,
+        })
+        .from(lessons)
+        .innerJoin(courses, eq(courses.id, lessons.courseId))
+        .leftJoin(videos, eq(videos.id, lessons.videoId))
+        .where(eq(lessons.id, sql.placeholder('lessonId')))
+        .prepare(name),
+    );
+    const [row] = await playable.execute({ lessonId });
     if (!row) return undefined;
     const { lesson, course, videoId, ownerId, ...video } = row;
     return { lesson, course, video: videoId && ownerId ? { id: videoId, ownerId, ...video } : null };
@@ -207,11 +215,15 @@ export class PlaybackRepository {
   }
 
   async captionsOf(videoId: string): Promise<CaptionRow[]> {
-    return this.primary
-      .select()
-      .from(videoCaptions)
-      .where(eq(videoCaptions.videoId, videoId))
-      .orderBy(asc(videoCaptions.language));
+    const captions = this.queries.get('captions', (name) =>
+      this.primary
+        .select()
+        .from(videoCaptions)
+        .where(eq(videoCaptions.videoId, sql.placeholder('videoId')))
+        .orderBy(asc(videoCaptions.language))
+        .prepare(name),
+    );
+    return captions.execute({ videoId });
   }
 
   async caption(videoId: string, captionId: string): Promise<CaptionRow | undefined> {
