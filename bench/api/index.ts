@@ -486,6 +486,11 @@ export interface ApiBenchResult {
   };
   seed: Omit<SeededData, 'slugs' | 'orders' | 'studentLesson' | 'categoryCounts'> & { coldPaths: number };
   ceiling: { connections: number; runs: LoadResult[]; meanRps: number }[];
+  /**
+   * The hello-world answering a body as large as the warm list's, measured right after it (absent
+   * in results from before it was added, or when list_warm did not run).
+   */
+  sizedCeiling?: { connections: number; bytesPerAnswer: number; run: LoadResult }[];
   scenarios: ScenarioResult[];
   targets: TargetCheck[];
   scenarioInfo: { name: string; title: string; description: string }[];
@@ -598,6 +603,7 @@ export async function runApiBench(
     };
     const scenarios = SCENARIOS.filter((s) => !opts.only.length || opts.only.includes(s.name));
     const ceiling: ApiBenchResult['ceiling'] = [];
+    const sizedCeiling: NonNullable<ApiBenchResult['sizedCeiling']> = [];
     const measured: Omit<ScenarioResult, 'ceilingRps' | 'ratioToCeiling'>[] = [];
     const apiPids = () => server!.apiPids();
 
@@ -619,6 +625,29 @@ export async function runApiBench(
         const r = await runLoad(spec);
         log(`  ceiling     ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.latencyMs.p99} ms`);
         ceilingRuns.push(r);
+      };
+      /**
+       * The hello-world answering as many bytes per answer (headers included) as `like` did: its
+       * body is the list page's size less the hello-world's own headers.
+       */
+      const measureSizedCeiling = async (like: LoadResult, helloRun: LoadResult) => {
+        const perAnswer = (x: LoadResult) => x.bytesPerSecond / Math.max(1, x.requestsPerSecond);
+        const helloHeaders = perAnswer(helloRun) - JSON.stringify({ hello: 'world' }).length;
+        const body = Math.max(12, Math.round(perAnswer(like) - helloHeaders));
+        await settle(apiPids());
+        const run = await runLoad({
+          name: 'hello_world_sized',
+          url: hello!.url,
+          connections,
+          durationSeconds: opts.durationSeconds,
+          warmupSeconds: opts.warmupSeconds,
+          paths: [`/bytes/${body}`],
+          pids: hello!.pids(),
+        });
+        log(
+          `  same-size ceiling ${run.requestsPerSecond.toFixed(0)} req/s  (${Math.round(perAnswer(run))} bytes per answer)`,
+        );
+        return { connections, bytesPerAnswer: Math.round(perAnswer(run)), run };
       };
       // The ceiling before, between every three scenarios, and after.
       await measureCeiling();
@@ -653,6 +682,9 @@ export async function runApiBench(
         );
         if (r.unexpected > 0) log(`    statuses: ${JSON.stringify(r.statusCounts)}`);
         measured.push({ ...r, scenario: scenario.name, notes });
+        if (scenario.name === 'list_warm' && r.requests > 0 && ceilingRuns.length > 0) {
+          sizedCeiling.push(await measureSizedCeiling(r, ceilingRuns[ceilingRuns.length - 1]!));
+        }
         if ((k + 1) % 3 === 0 || k === scenarios.length - 1) await measureCeiling();
       }
       const meanRps = ceilingRuns.reduce((n, r) => n + r.requestsPerSecond, 0) / ceilingRuns.length;
@@ -683,6 +715,7 @@ export async function runApiBench(
       },
       seed: { ...seedFacts, coldPaths: ctx.coldPaths.length },
       ceiling,
+      sizedCeiling,
       scenarios: results,
       targets: results.flatMap(checkTargets),
       scenarioInfo: scenarios.map(({ name, title, description }) => ({ name, title, description })),
@@ -769,6 +802,21 @@ export function renderApiSection(r: ApiBenchResult): string {
       `| **hello-world ceiling** (mean of ${c.runs.length} runs: ${runs}) | | **${fmt(c.meanRps)}** | ${c.runs[0]?.latencyMs.p50 ?? ''} | ${c.runs[0]?.latencyMs.p90 ?? ''} | ${c.runs[0]?.latencyMs.p99 ?? ''} | ` +
         `${fmt(ceilingCpu, 3)} | | | 100 % | 100 % | ${c.runs.reduce((n, x) => n + x.unexpected, 0)} |`,
     );
+    const sized = r.sizedCeiling?.find((x) => x.connections === c.connections);
+    const warm = r.scenarios.find((x) => x.connections === c.connections && x.scenario === 'list_warm');
+    if (sized) {
+      const x = sized.run;
+      lines.push(
+        `| **same-size ceiling** (the hello-world answering ${fmt(sized.bytesPerAnswer)} bytes, as the warm list does) | ${fmt(x.requests)} | **${fmt(x.requestsPerSecond)}** | ` +
+          `${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${fmt(x.cpuMsPerRequest, 3)} | | | ${fmt((x.requestsPerSecond / c.meanRps) * 100, 1)} % | | ${x.unexpected} |`,
+      );
+      lines.push('');
+      if (warm)
+        lines.push(
+          `Answers as large as a page of the course list cap the hello-world itself at ${fmt((x.requestsPerSecond / c.meanRps) * 100, 1)} % of its ` +
+            `ceiling at ${c.connections} connections; the warm list reached ${fmt((warm.requestsPerSecond / x.requestsPerSecond) * 100, 1)} % of that same-size ceiling.`,
+        );
+    }
     lines.push('');
   }
   const notes = r.scenarios.filter((x) => Object.keys(x.notes).length);

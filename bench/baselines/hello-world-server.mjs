@@ -1,4 +1,5 @@
 // The framework ceiling: a Fastify 5 hello-world, nothing else (no logger, no plugins, no hooks).
+// `GET /bytes/<n>` answers n bytes of JSON instead (the same-size ceiling of bench/api).
 // Plain JavaScript so it starts without a TypeScript loader, in a process of its own (started by
 // hello-world.ts). The primary forks `processes` workers that share one port through node:cluster,
 // as `lectio serve --api --processes n` does, and prints one JSON line with every pid once all of
@@ -45,6 +46,18 @@ if (cluster.isPrimary) {
 } else {
   const app = Fastify({ logger: false });
   app.get('/', async () => ({ hello: 'world' }));
+  // The same server answering a fixed JSON body of n bytes: the ceiling for answers as large as a
+  // page of the course list, which tells the cost of moving the bytes from the cost of the work.
+  const bodies = new Map();
+  app.get('/bytes/:n', (request, reply) => {
+    const n = Math.min(1_000_000, Math.max(12, Math.floor(Number(request.params.n)) || 12));
+    let body = bodies.get(n);
+    if (!body) {
+      body = Buffer.from(JSON.stringify({ pad: 'x'.repeat(n - 10) }));
+      bodies.set(n, body);
+    }
+    reply.type('application/json; charset=utf-8').send(body);
+  });
   await app.listen({ port, host: '127.0.0.1' });
   process.send?.('listening');
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -37,6 +37,13 @@ describe('API benchmark smoke run', { timeout: 170_000 }, () => {
     const cold = result.scenarios.find((s) => s.scenario === 'list_cold')!;
     expect(cold.notes.distinctPaths).toBeGreaterThanOrEqual(cold.requests);
     expect(result.ceiling[0]!.runs.length).toBeGreaterThanOrEqual(2);
+    // The same-size ceiling answered as many bytes as the warm list, within a few percent.
+    const warm = result.scenarios.find((s) => s.scenario === 'list_warm')!;
+    const sized = result.sizedCeiling?.find((x) => x.connections === warm.connections);
+    expect(sized?.run.unexpected).toBe(0);
+    expect(sized!.run.requests).toBeGreaterThan(0);
+    const warmBytes = warm.bytesPerSecond / warm.requestsPerSecond;
+    expect(Math.abs(sized!.bytesPerAnswer - warmBytes) / warmBytes).toBeLessThan(0.05);
     expect(result.meta.commit).toMatch(/^[0-9a-f]+|unknown$/);
     expect(result.targets.some((t) => t.scenario === 'list_warm')).toBe(true);
 
@@ -45,6 +52,7 @@ describe('API benchmark smoke run', { timeout: 170_000 }, () => {
     expect(section).toBe(renderApiSection(result));
     expect(section).toContain('## API hot paths');
     expect(section).toContain('Payment webhook intake');
+    expect(section).toContain('same-size ceiling');
     const { doc, done } = await renderDocument('# Benchmarks\n');
     expect(done.length).toBeGreaterThan(0);
     expect(doc).toContain('-bench:start -->');
