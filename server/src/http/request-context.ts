@@ -80,11 +80,11 @@ export function registerRequestContext(app: FastifyInstance): void {
     if (!logging) return;
     const spanContext = span.spanContext();
     // Every field is safe as it stands (the url was redacted above), so the logger's recursive
-    // redaction is skipped for this, the commonest line.
+    // redaction and its mixin are skipped for this, the commonest line: it carries its ids itself.
     const line = {
       [LOG_LINE_REDACTED]: true,
       requestId: request.id,
-      ...(trace.isSpanContextValid(spanContext) ? { traceId: spanContext.traceId } : {}),
+      ...(trace.isSpanContextValid(spanContext) ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : {}),
       method: request.method,
       url,
       route,

@@ -100,8 +100,10 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       name: options.name,
       level: options.level,
-      // The request or job and the trace this line belongs to; a field the call passes wins.
-      mixin() {
+      // The request or job and the trace this line belongs to; a field the call passes wins. The
+      // per-request line (LOG_LINE_REDACTED) carries its ids itself: nothing to add to it.
+      mixin(object) {
+        if (LOG_LINE_REDACTED in object) return {};
         const fields: Record<string, unknown> = { ...logContext.getStore() };
         const spanContext = trace.getActiveSpan()?.spanContext();
         if (spanContext && trace.isSpanContextValid(spanContext)) {
