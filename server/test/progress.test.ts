@@ -198,6 +198,53 @@ describe.each(DATABASE_BACKENDS)('progress buffer, flush and completion [%s]', (
     expect(await progress.flush()).toMatchObject({ entries: 0 });
   });
 
+  it('merges new and stored rows alike whichever order the last batch chose (insert first, or read first)', async () => {
+    const course = await insertVideoCourse(db, instructorId);
+    const store = new ProgressRepository(db, db);
+    const students = await Promise.all(Array.from({ length: 4 }, () => enrolledStudent(course)));
+    const at = (seconds: number) => new Date(clock + seconds * 1000);
+    const write = (userId: string, watched: [number, number][], seconds: number) => ({
+      userId,
+      lessonId: course.videoLessonId,
+      watched,
+      positionSeconds: watched.at(-1)![1],
+      playbackRate: 1,
+      reportedAt: at(seconds),
+    });
+    const [a, b, c, d] = students.map((s) => s.userId) as [string, string, string, string];
+    // A first batch of new rows (inserted first), then the same rows again: every one exists, so the
+    // next batch reads first.
+    await store.merge([write(a, [[0, 10]], 10), write(b, [[0, 10]], 10)]);
+    await store.merge([write(a, [[10, 20]], 20), write(b, [[20, 30]], 20)]);
+    // Read first: two stored rows and two new ones, one of which covers the whole lesson at once.
+    const merged = await store.merge([
+      write(a, [[20, 38]], 30),
+      write(b, [[0, 5]], 30),
+      write(c, [[0, 12]], 30),
+      write(d, [[0, DURATION]], 30),
+    ]);
+    const byUser = new Map(merged.map((m) => [m.userId, m]));
+    expect(merged).toHaveLength(4);
+    expect(byUser.get(a)).toMatchObject({ courseId: course.id, newlyCompleted: true });
+    expect(byUser.get(b)?.newlyCompleted).toBe(false);
+    expect(byUser.get(c)?.newlyCompleted).toBe(false);
+    expect(byUser.get(d)?.newlyCompleted).toBe(true);
+    const stored = new Map(
+      (await Promise.all([a, b, c, d].map((u) => progressRows(db, u)))).map((rows) => [rows[0]!.userId, rows[0]!]),
+    );
+    expect(stored.get(a)?.watched).toEqual([[0, 38]]);
+    expect(stored.get(b)?.watched).toEqual([
+      [0, 10],
+      [20, 30],
+    ]);
+    expect(stored.get(c)?.watched).toEqual([[0, 12]]);
+    expect(stored.get(d)?.completedAt).not.toBeNull();
+    // And back: a batch of only new rows is inserted (the order turns again after it).
+    const e = (await enrolledStudent(course)).userId;
+    expect(await store.merge([write(e, [[0, 8]], 40)])).toMatchObject([{ userId: e, newlyCompleted: false }]);
+    expect((await progressRows(db, e))[0]?.watched).toEqual([[0, 8]]);
+  });
+
   it('seeking to the end and watching 30 s does not complete a lesson; watching it through at 2x does', async () => {
     const course = await insertVideoCourse(db, instructorId);
     const progress = service();

@@ -164,12 +164,26 @@ export class ProgressRepository {
    */
   async merge(writes: readonly ProgressWrite[]): Promise<MergedProgress[]> {
     if (writes.length === 0) return [];
+    if (this.readFirst) {
+      const { merged, existing } = await this.mergeExisting(writes);
+      this.readFirst = existing * 2 >= writes.length;
+      return merged;
+    }
     const inserted = await this.insertNew(writes);
+    this.readFirst = inserted.length * 2 < writes.length;
     if (inserted.length === writes.length) return inserted;
     const done = new Set(inserted.map((m) => `${m.userId}:${m.lessonId}`));
     const rest = inserted.length === 0 ? writes : writes.filter((w) => !done.has(`${w.userId}:${w.lessonId}`));
-    return [...inserted, ...(await this.mergeExisting(rest))];
+    return [...inserted, ...(await this.mergeExisting(rest)).merged];
   }
+
+  /**
+   * Which of merge()'s two orders the next batch takes, from what the last one found. Inserting
+   * first suits a lesson's first minute (no row yet: one statement, no read); once most rows exist
+   * (every later minute of watching) that insert finds every row taken and is wasted, so the read
+   * comes first and new rows go through its write's insert. Both orders write the same rows.
+   */
+  private readFirst = false;
 
   /**
    * The writes whose row does not exist yet, inserted in one statement that needs no read first
@@ -212,8 +226,10 @@ export class ProgressRepository {
   }
 
   /** Writes to rows that exist: read them, compute the union here, write it (see merge()). */
-  private async mergeExisting(writes: readonly ProgressWrite[]): Promise<MergedProgress[]> {
-    if (writes.length === 0) return [];
+  private async mergeExisting(
+    writes: readonly ProgressWrite[],
+  ): Promise<{ merged: MergedProgress[]; existing: number }> {
+    if (writes.length === 0) return { merged: [], existing: 0 };
     const stored = rowsOf<{
       i: number;
       course_id: string;
@@ -235,7 +251,7 @@ export class ProgressRepository {
           where q.user_id = v.user_id and q.lesson_id = v.lesson_id limit 1
         ) p on true`),
     );
-    if (stored.length === 0) return [];
+    if (stored.length === 0) return { merged: [], existing: 0 };
     const previouslyCompleted = new Set<number>();
     const tids = stored.flatMap((row) => (row.tid === null ? [] : [row.tid]));
     const input = stored.map((row) => {
@@ -322,7 +338,8 @@ export class ProgressRepository {
       union all
       select x.user_id, x.lesson_id, x.completed_at from inserted x`);
     const byKey = new Map(input.map((row) => [`${row.user_id}:${row.lesson_id}`, row]));
-    return rowsOf<{ user_id: string; lesson_id: string; completed_at: Date | string | null }>(result).map((r) => {
+    const rows = rowsOf<{ user_id: string; lesson_id: string; completed_at: Date | string | null }>(result);
+    const merged = rows.map((r): MergedProgress => {
       const row = byKey.get(`${r.user_id}:${r.lesson_id}`)!;
       const completedAt = r.completed_at === null ? null : new Date(r.completed_at);
       return {
@@ -333,6 +350,7 @@ export class ProgressRepository {
         newlyCompleted: completedAt !== null && !previouslyCompleted.has(row.i),
       };
     });
+    return { merged, existing: tids.length };
   }
 
   /** A text or attachment lesson is complete once opened. */
