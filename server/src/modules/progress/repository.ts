@@ -147,11 +147,12 @@ export class ProgressRepository {
 
   /**
    * Merges many users' progress into lesson_progress in at most three statements whatever the
-   * batch size: first an insert of the rows that do not exist yet (no read needed: a first-time
-   * flush ends here); for the rest, one read of the stored rows (and each lesson's course and
-   * duration), the interval union computed here, then one write. Existing rows get the union of their
-   * stored and the new intervals, the newest position, and completed_at once the union covers 90 %
-   * of the lesson. Idempotent: merging the same write twice changes nothing. Rows for lessons
+   * batch size, in one of two orders (see `readFirst`): either first an insert of the rows that do
+   * not exist yet (no read needed: a first-time flush ends here), then for the rest one read of the
+   * stored rows (and each lesson's course and duration), the interval union computed here and one
+   * write; or that read and write alone, the write inserting any row the read did not find.
+   * Existing rows get the union of their stored and the new intervals, the newest position, and
+   * completed_at once the union covers 90 % of the lesson. Idempotent: merging the same write twice changes nothing. Rows for lessons
    * deleted meanwhile are skipped.
    *
    * Concurrent writers (the direct path while the cache is down, a second flusher after a lock
@@ -225,7 +226,10 @@ export class ProgressRepository {
     });
   }
 
-  /** Writes to rows that exist: read them, compute the union here, write it (see merge()). */
+  /**
+   * Reads the stored rows, computes the union here, writes it (see merge()); a row not found is
+   * inserted by the same write. `existing` counts the rows the read found.
+   */
   private async mergeExisting(
     writes: readonly ProgressWrite[],
   ): Promise<{ merged: MergedProgress[]; existing: number }> {
