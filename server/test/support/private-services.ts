@@ -1,5 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,38 @@ import path from 'node:path';
  * directory that stop() removes.
  */
 
+/** Ports Linux hands to outgoing connections (/proc/sys/net/ipv4/ip_local_port_range). */
+function ephemeralPorts(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return { low, high };
+  } catch {
+    // Not Linux: the IANA range is what most other systems use.
+  }
+  return { low: 49152, high: 65535 };
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A loopback port nothing listens on, picked at random BELOW the ephemeral range. A port from
+ * listen(0) is an ephemeral one, and between its release and the test server's bind any outgoing
+ * socket (hundreds of database and Redis clients run in parallel test files) can take it: CI
+ * failed once on exactly that EADDRINUSE. Below the range only another test's pick can collide.
+ */
 export async function freePort(): Promise<number> {
+  const floor = 10_000;
+  const ceiling = ephemeralPorts().low;
+  for (let attempt = 0; ceiling - floor > 1_000 && attempt < 50; attempt++) {
+    const port = randomInt(floor, ceiling);
+    if (await bindable(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

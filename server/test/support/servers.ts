@@ -28,6 +28,21 @@ export async function startTestServer(
   /** A logger of the test's own, to read what the server writes (logs are silent otherwise). */
   options: { logger?: Logger } = {},
 ): Promise<TestServer> {
+  // Another test can still bind the port between freePort() and serve(): try a fresh one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, mode, options);
+    } catch (error) {
+      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
+async function startOnce(
+  env: Record<string, string>,
+  mode: { api: boolean; worker: boolean },
+  options: { logger?: Logger },
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lectio-data-'));
   const port = await freePort();
   const config = loadConfig({
