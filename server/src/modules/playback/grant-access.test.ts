@@ -10,7 +10,15 @@ const student: Actor = { userId: '00000000-0000-4000-8000-000000000001', role: '
 const lesson: PlayableLesson = {
   lesson: { id: 'lesson-1', courseId: 'course-1', type: 'video', isFreePreview: false },
   course: { id: 'course-1', status: 'published', takenDownAt: null },
-  video: { id: 'video-1', ownerId: 'teacher', version: 'v1', durationSeconds: 60, poster: null, storyboard: null },
+  video: {
+    id: 'video-1',
+    ownerId: 'teacher',
+    version: 'v1',
+    durationSeconds: 60,
+    poster: null,
+    storyboard: null,
+    captions: [],
+  },
 };
 
 /** The enrollment table as the access check sees it, with a way to hold an answer in flight. */
@@ -30,11 +38,7 @@ function service(enrollment: Enrollment) {
   let sessions = 0;
   const repository = {
     playableLesson: async () => lesson,
-    transaction: async <T>(work: (tx: never) => Promise<T>) => work(undefined as never),
-    lockUser: async () => undefined,
-    lockUserAndInsertSession: async () => ({ id: `session-${++sessions}` }),
-    endSessionsBeyond: async () => [],
-    captionsOf: async () => [],
+    openSession: async () => ({ sessionId: `session-${++sessions}`, superseded: [] }),
     endCourseSessions: async () => [],
   } as unknown as PlaybackRepository;
   const signer = { ttlSeconds: 600, url: () => 'signed' } as unknown as PlaybackUrlSigner;

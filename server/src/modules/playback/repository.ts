@@ -1,15 +1,20 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
 import { PreparedQueries } from '../../platform/db/prepared.js';
 import { rowsOf } from '../../platform/db/rows.js';
 import { courses, lessons } from '../catalog/schema.js';
-import { users } from '../users/schema.js';
 import { videos } from '../videos/schema.js';
 import { playbackSessions, videoCaptions } from './schema.js';
 
 export type PlaybackSessionRow = typeof playbackSessions.$inferSelect;
 export type PlaybackEndReason = NonNullable<PlaybackSessionRow['endReason']>;
 export type CaptionRow = typeof videoCaptions.$inferSelect;
+
+/** What opening or renewing a session came to (see PlaybackRepository.openSession). */
+export type OpenedSession =
+  | { sessionId: string; superseded: string[]; refusal?: undefined }
+  | { refusal: 'not_found' }
+  | { refusal: 'ended'; reason: PlaybackEndReason | null };
 
 /** A lesson with what decides who may play it and what there is to play. */
 export interface PlayableLesson {
@@ -22,8 +27,12 @@ export interface PlayableLesson {
     durationSeconds: number | null;
     poster: { jpeg: string } | null;
     storyboard: { vtt: string } | null;
+    /** Its caption tracks by language: read in the same statement, a grant lists them all. */
+    captions: { id: string; language: string; label: string }[];
   } | null;
 }
+
+type PlayableCaption = NonNullable<PlayableLesson['video']>['captions'][number];
 
 /** A video as the captions studio needs it. */
 export interface CaptionedVideo {
@@ -64,6 +73,10 @@ export class PlaybackRepository {
           durationSeconds: videos.durationSeconds,
           poster: videos.poster,
           storyboard: videos.storyboard,
+          captions: sql<PlayableCaption[] | null>`(
+            select json_agg(json_build_object('id', c.id, 'language', c.language, 'label', c.label)
+                            order by c.language)
+            from ${videoCaptions} c where c.video_id = ${videos.id})`,
         })
         .from(lessons)
         .innerJoin(courses, eq(courses.id, lessons.courseId))
@@ -73,58 +86,50 @@ export class PlaybackRepository {
     );
     const [row] = await playable.execute({ lessonId });
     if (!row) return undefined;
-    const { lesson, course, videoId, ownerId, ...video } = row;
-    return { lesson, course, video: videoId && ownerId ? { id: videoId, ownerId, ...video } : null };
+    const { lesson, course, videoId, ownerId, captions, ...video } = row;
+    return {
+      lesson,
+      course,
+      video: videoId && ownerId ? { id: videoId, ownerId, ...video, captions: captions ?? [] } : null,
+    };
   }
 
   /**
-   * Makes one user's grants take turns until the transaction ends. Locking only their open
-   * sessions is not enough: two first grants would both find none to lock and both pass the limit.
-   * `no key update` leaves foreign-key checks of other writers (FOR KEY SHARE) unblocked.
+   * Opens a session, or renews `renewing`, and ends the user's running sessions beyond the `keep`
+   * most recently renewed others: one call of the `playback_open_session` function (migration
+   * 0010, which says why it is safe), so one round trip and one implicit transaction. The user's
+   * row lock makes their grants take turns: locking only their open sessions would not be enough,
+   * since two first grants would both find none to lock and both pass the limit.
    */
-  async lockUser(tx: Db, userId: string): Promise<void> {
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('no key update');
-  }
-
-  /**
-   * Ends the user's sessions running at `now` beyond the `keep` most recently renewed, other than
-   * `current`, in one statement (choosing and ending): the caller holds the user's lock
-   * (lockUser), so this statement's snapshot, taken after it, sees every grant committed before.
-   * Least recently renewed go first. Returns the ids it ended.
-   */
-  async endSessionsBeyond(
-    tx: Db,
-    userId: string,
-    current: string,
-    keep: number,
-    now: Date,
-    reason: PlaybackEndReason,
-  ): Promise<string[]> {
-    const running = tx
-      .select({ id: playbackSessions.id })
-      .from(playbackSessions)
-      .where(
-        and(
-          eq(playbackSessions.userId, userId),
-          isNull(playbackSessions.endedAt),
-          gt(playbackSessions.expiresAt, now),
-          ne(playbackSessions.id, current),
-        ),
-      )
-      .orderBy(desc(playbackSessions.renewedAt), desc(playbackSessions.startedAt), desc(playbackSessions.id))
-      .offset(Math.max(0, keep));
-    const rows = await tx
-      .update(playbackSessions)
-      .set({ endedAt: now, endReason: reason })
-      // Re-checked on each locked row: one ended meanwhile (a revocation) keeps its own reason.
-      .where(and(inArray(playbackSessions.id, running), isNull(playbackSessions.endedAt)))
-      .returning({ id: playbackSessions.id });
-    return rows.map((r) => r.id);
-  }
-
-  async lockSession(tx: Db, sessionId: string): Promise<PlaybackSessionRow | undefined> {
-    const [row] = await tx.select().from(playbackSessions).where(eq(playbackSessions.id, sessionId)).for('update');
-    return row;
+  async openSession(values: {
+    userId: string;
+    courseId: string;
+    lessonId: string;
+    videoId: string;
+    at: Date;
+    expiresAt: Date;
+    keep: number;
+    renewing?: string;
+  }): Promise<OpenedSession> {
+    const [row] = rowsOf<{
+      session: string | null;
+      refusal: 'no_user' | 'not_found' | 'ended' | null;
+      ended_reason: PlaybackEndReason | null;
+      superseded: string[];
+    }>(
+      await this.primary.execute(sql`
+        select * from playback_open_session(${values.userId}::uuid, ${values.courseId}::uuid,
+          ${values.lessonId}::uuid, ${values.videoId}::uuid, ${values.at.toISOString()}::timestamptz,
+          ${values.expiresAt.toISOString()}::timestamptz, ${values.keep}::integer, ${values.renewing ?? null}::uuid)`),
+    );
+    if (!row) throw new Error('playback_open_session answered no row');
+    if (row.refusal === 'no_user') {
+      // The account was deleted while it asked (the caller's token was still valid).
+      throw new Error('opening a playback session found no user row to lock');
+    }
+    if (row.refusal === 'not_found') return { refusal: 'not_found' };
+    if (row.refusal === 'ended') return { refusal: 'ended', reason: row.ended_reason };
+    return { sessionId: row.session!, superseded: row.superseded };
   }
 
   /** Sessions still open at `now` (granted, neither ended nor expired): the players running. */
@@ -139,37 +144,6 @@ export class PlaybackRepository {
   async session(sessionId: string): Promise<PlaybackSessionRow | undefined> {
     const [row] = await this.primary.select().from(playbackSessions).where(eq(playbackSessions.id, sessionId));
     return row;
-  }
-
-  /**
-   * Takes the user's lock (as lockUser) and inserts a new session in the same statement: one round
-   * trip instead of two on every new grant. Statements after it in the transaction see every grant
-   * committed before the lock was granted.
-   */
-  async lockUserAndInsertSession(
-    tx: Db,
-    values: { userId: string; courseId: string; lessonId: string; videoId: string; at: Date; expiresAt: Date },
-  ): Promise<{ id: string }> {
-    const [row] = rowsOf<{ id: string }>(
-      await tx.execute(sql`
-        with locked as (select id from users where id = ${values.userId} for no key update)
-        insert into playback_sessions (user_id, course_id, lesson_id, video_id, started_at, renewed_at, expires_at)
-        select locked.id, ${values.courseId}, ${values.lessonId}, ${values.videoId}, ${values.at.toISOString()},
-               ${values.at.toISOString()}, ${values.expiresAt.toISOString()}
-        from locked
-        returning id`),
-    );
-    // No row: the account was deleted while it asked (the caller's token was still valid).
-    if (!row) throw new Error('inserting a playback session found no user row to lock');
-    return row;
-  }
-
-  /** A renewal: the session now ends with the new grant, and may follow the lesson's current video. */
-  async renewSession(tx: Db, sessionId: string, values: { videoId: string; at: Date; expiresAt: Date }): Promise<void> {
-    await tx
-      .update(playbackSessions)
-      .set({ videoId: values.videoId, renewedAt: values.at, expiresAt: values.expiresAt })
-      .where(eq(playbackSessions.id, sessionId));
   }
 
   /** Ends the given sessions that are still running; returns the ids it ended. */

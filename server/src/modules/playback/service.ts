@@ -93,11 +93,9 @@ export class PlaybackService implements EnrollmentRevocationListener {
     const now = this.now();
     const expiresAtSeconds = Math.floor(now.getTime() / 1000) + this.signer.ttlSeconds;
     const expiresAt = new Date(expiresAtSeconds * 1000);
-    // The captions do not depend on the session: read them while it is opened.
-    const [sessionId, captions] = await Promise.all([
-      actor ? this.openSession(actor.userId, found, video.id, now, expiresAt, request.sessionId) : null,
-      this.repository.captionsOf(video.id),
-    ]);
+    const sessionId = actor
+      ? await this.openSession(actor.userId, found, video.id, now, expiresAt, request.sessionId)
+      : null;
 
     const uid = actor?.userId ?? 'anonymous';
     const sign = (file: string) => this.signer.url(video.id, uid, file, expiresAtSeconds);
@@ -112,7 +110,7 @@ export class PlaybackService implements EnrollmentRevocationListener {
       hlsUrl: sign(`${video.version}/master.m3u8`),
       posterUrl: video.poster ? sign(`${video.version}/${video.poster.jpeg}`) : null,
       storyboardUrl: video.storyboard ? sign(`${video.version}/${video.storyboard.vtt}`) : null,
-      captions: captions.map((c) => ({
+      captions: video.captions.map((c) => ({
         id: c.id,
         language: c.language,
         label: c.label,
@@ -181,8 +179,8 @@ export class PlaybackService implements EnrollmentRevocationListener {
   }
 
   /**
-   * In one transaction that holds the user's grants in line: renews the given session or starts a
-   * new one, then ends the least recently renewed others beyond the account's limit.
+   * Renews the given session or starts a new one, then ends the least recently renewed others
+   * beyond the account's limit, in line with the user's other grants (one database call).
    */
   private async openSession(
     userId: string,
@@ -192,41 +190,22 @@ export class PlaybackService implements EnrollmentRevocationListener {
     expiresAt: Date,
     renewing: string | undefined,
   ): Promise<string> {
-    const { sessionId, superseded } = await this.repository.transaction(async (tx) => {
-      let sessionId: string;
-      if (renewing) {
-        await this.repository.lockUser(tx, userId);
-        const session = await this.repository.lockSession(tx, renewing);
-        if (!session || session.userId !== userId || session.lessonId !== lesson.id) {
-          throw new AppError(404, 'playback_session_not_found', 'No such playback session of yours for this lesson.');
-        }
-        if (session.endedAt) throw sessionEnded(session.endReason);
-        await this.repository.renewSession(tx, session.id, { videoId, at: now, expiresAt });
-        sessionId = session.id;
-      } else {
-        const session = await this.repository.lockUserAndInsertSession(tx, {
-          userId,
-          courseId: course.id,
-          lessonId: lesson.id,
-          videoId,
-          at: now,
-          expiresAt,
-        });
-        sessionId = session.id;
-      }
-      // Beyond the account's limit the least recently renewed others end, in one statement.
-      const superseded = await this.repository.endSessionsBeyond(
-        tx,
-        userId,
-        sessionId,
-        this.options.maxSessions - 1,
-        now,
-        'superseded',
-      );
-      return { sessionId, superseded };
+    const opened = await this.repository.openSession({
+      userId,
+      courseId: course.id,
+      lessonId: lesson.id,
+      videoId,
+      at: now,
+      expiresAt,
+      keep: this.options.maxSessions - 1,
+      renewing,
     });
-    await this.markEnded(superseded, 'superseded');
-    return sessionId;
+    if (opened.refusal === 'not_found') {
+      throw new AppError(404, 'playback_session_not_found', 'No such playback session of yours for this lesson.');
+    }
+    if (opened.refusal === 'ended') throw sessionEnded(opened.reason);
+    await this.markEnded(opened.superseded, 'superseded');
+    return opened.sessionId;
   }
 
   private async endOwnSession(userId: string, sessionId: string, reason: PlaybackEndReason): Promise<void> {
