@@ -57,8 +57,8 @@ BEGIN
 
   -- Beyond the limit the least recently renewed others end; a row ended meanwhile (a revocation,
   -- re-checked on the locked row) keeps its own reason. Two single-table statements rather than an
-  -- UPDATE joined to its choice: each call is planned afresh, and planning a join cost more than
-  -- running both.
+  -- UPDATE joined to its choice: they are planned for each call's parameters, and the join's
+  -- planning showed in PostgreSQL's profile (docs/design/performance.md §4).
   SELECT array_agg(b."id") INTO v_beyond FROM (
     SELECT s."id" FROM "playback_sessions" s
     WHERE s."user_id" = p_user AND s."ended_at" IS NULL AND s."expires_at" > p_at AND s."id" <> v_id
