@@ -39,6 +39,7 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           include: ['server/test/**/*.test.ts'],
           globalSetup: ['server/test/support/global-setup.ts'],
+          setupFiles: ['server/test/support/busy-client-check.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // These suites start whole servers; two at a time is what a 2-core machine takes.

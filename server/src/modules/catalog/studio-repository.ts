@@ -115,24 +115,29 @@ export class StudioRepository {
   }
 
   async curriculum(courseId: string, db: Db = this.primary) {
-    const [sections, lessonRows, attachments] = await Promise.all([
-      db
-        .select()
-        .from(courseSections)
-        .where(eq(courseSections.courseId, courseId))
-        .orderBy(asc(courseSections.position), asc(courseSections.createdAt)),
-      db
-        .select()
-        .from(lessons)
-        .where(eq(lessons.courseId, courseId))
-        .orderBy(asc(lessons.position), asc(lessons.createdAt)),
-      db
-        .select()
-        .from(lessonAttachments)
-        .where(eq(lessonAttachments.courseId, courseId))
-        .orderBy(asc(lessonAttachments.createdAt), asc(lessonAttachments.id)),
-    ]);
-    return { sections, lessons: lessonRows, attachments };
+    const sections = db
+      .select()
+      .from(courseSections)
+      .where(eq(courseSections.courseId, courseId))
+      .orderBy(asc(courseSections.position), asc(courseSections.createdAt));
+    const lessonRows = db
+      .select()
+      .from(lessons)
+      .where(eq(lessons.courseId, courseId))
+      .orderBy(asc(lessons.position), asc(lessons.createdAt));
+    const attachments = db
+      .select()
+      .from(lessonAttachments)
+      .where(eq(lessonAttachments.courseId, courseId))
+      .orderBy(asc(lessonAttachments.createdAt), asc(lessonAttachments.id));
+    // Drizzle runs a query when it is awaited. Outside a transaction the three go to the pool at
+    // once; a transaction is one connection, where node-postgres would only queue them (a
+    // deprecated use that pg 9 removes), so there they run in turn.
+    if (db === this.primary) {
+      const [s, l, a] = await Promise.all([sections, lessonRows, attachments]);
+      return { sections: s, lessons: l, attachments: a };
+    }
+    return { sections: await sections, lessons: await lessonRows, attachments: await attachments };
   }
 
   async lessonCount(courseId: string, db: Db = this.primary): Promise<number> {
