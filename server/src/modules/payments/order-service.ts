@@ -116,6 +116,10 @@ export class OrderService {
     await this.refuseOpenOrder(actor.userId, course.id, idempotencyKey);
     const coupon = input.couponCode ? await this.usableCoupon(input.couponCode, course) : undefined;
     const price = priceOf(course, coupon);
+    // Read before the order exists: between its commit and its checkout page every database
+    // statement is a chance (a restart, a lost connection) to leave a pending order with no page
+    // to pay it on, which blocks the student until reconciliation.
+    const buyer = price.amount > 0 ? await this.orders.buyer(actor.userId) : undefined;
 
     let created: { order: OrderRow; afterCommit: () => Promise<void> };
     try {
@@ -164,7 +168,7 @@ export class OrderService {
     }
     await created.afterCommit();
     if (created.order.status !== 'pending') return this.answer(created.order, course, true);
-    return this.openCheckout(created.order, course, actor.userId);
+    return this.openCheckout(created.order, course, buyer);
   }
 
   /** The student gives up on a pending order: the session is closed and the coupon use returned. */
@@ -288,9 +292,12 @@ export class OrderService {
     return this.answer(found!.order, found!.course, false);
   }
 
-  private async openCheckout(order: OrderRow, course: PurchasableCourse, userId: string): Promise<CreatedOrder> {
+  private async openCheckout(
+    order: OrderRow,
+    course: PurchasableCourse,
+    buyer: { email: string } | undefined,
+  ): Promise<CreatedOrder> {
     const gateway = this.gateway!;
-    const buyer = await this.orders.buyer(userId);
     let session;
     try {
       session = await gateway.createCheckout({
