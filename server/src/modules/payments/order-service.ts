@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { can, type Actor } from '../access/permissions.js';
 import { AppError } from '../app-error.js';
 import type { PaymentGatewayPort } from '../../platform/payments/port.js';
@@ -116,10 +117,12 @@ export class OrderService {
     await this.refuseOpenOrder(actor.userId, course.id, idempotencyKey);
     const coupon = input.couponCode ? await this.usableCoupon(input.couponCode, course) : undefined;
     const price = priceOf(course, coupon);
-    // Read before the order exists: between its commit and its checkout page every database
-    // statement is a chance (a restart, a lost connection) to leave a pending order with no page
-    // to pay it on, which blocks the student until reconciliation.
-    const buyer = price.amount > 0 ? await this.orders.buyer(actor.userId) : undefined;
+    // An order to pay is born with its checkout page: the session is opened first, under the id
+    // the order will have, and the order inserted with it. Inserted first, any failure between its
+    // commit and attaching the session (a database restart, a lost connection) left a pending
+    // order with no page to pay it on, which blocked the student until reconciliation.
+    const orderId = randomUUID();
+    const session = price.amount > 0 ? await this.openCheckout(orderId, price, course, actor.userId) : undefined;
 
     let created: { order: OrderRow; afterCommit: () => Promise<void> };
     try {
@@ -138,6 +141,7 @@ export class OrderService {
           throw couponInvalid((fresh && couponRefusal(fresh, course, this.now())) ?? 'exhausted');
         }
         const order = await this.orders.insert(tx, {
+          id: orderId,
           userId: actor.userId,
           courseId: course.id,
           listAmount: price.listAmount,
@@ -147,7 +151,10 @@ export class OrderService {
           couponId: coupon?.id ?? null,
           couponCode: coupon?.code ?? null,
           idempotencyKey: idempotencyKey ?? null,
-          gateway: price.amount > 0 ? gateway.backend : null,
+          gateway: session ? gateway.backend : null,
+          checkoutSessionId: session?.id ?? null,
+          checkoutUrl: session?.url ?? null,
+          checkoutExpiresAt: session?.expiresAt ?? null,
           createdAt: this.now(),
           updatedAt: this.now(),
         });
@@ -157,6 +164,8 @@ export class OrderService {
         return { order: result.order!, afterCommit };
       });
     } catch (error) {
+      // Nobody was given the session's page, so nobody can pay it; closed so it does not linger.
+      if (session) await this.discardCheckout(session.id, orderId);
       const openFound = error instanceof AppError && error.code === 'order_open';
       const unique = violatedUniqueIndex(error) !== undefined;
       if (!openFound && !unique) throw error;
@@ -167,8 +176,7 @@ export class OrderService {
       throw error;
     }
     await created.afterCommit();
-    if (created.order.status !== 'pending') return this.answer(created.order, course, true);
-    return this.openCheckout(created.order, course, buyer);
+    return this.answer(created.order, course, true);
   }
 
   /** The student gives up on a pending order: the session is closed and the coupon use returned. */
@@ -292,38 +300,40 @@ export class OrderService {
     return this.answer(found!.order, found!.course, false);
   }
 
+  /** The gateway's checkout session for the order about to be inserted; 502 when it refuses. */
   private async openCheckout(
-    order: OrderRow,
+    orderId: string,
+    price: { amount: number; currency: OrderRow['currency'] },
     course: PurchasableCourse,
-    buyer: { email: string } | undefined,
-  ): Promise<CreatedOrder> {
+    userId: string,
+  ) {
     const gateway = this.gateway!;
-    let session;
+    const buyer = await this.orders.buyer(userId);
     try {
-      session = await gateway.createCheckout({
-        orderId: order.id,
-        amount: order.amount,
-        currency: order.currency,
+      return await gateway.createCheckout({
+        orderId,
+        amount: price.amount,
+        currency: price.currency,
         description: course.title,
         customerEmail: buyer?.email,
-        successUrl: `${this.options.publicUrl}/checkout/success?order=${order.id}`,
-        cancelUrl: `${this.options.publicUrl}/checkout/cancel?order=${order.id}`,
+        successUrl: `${this.options.publicUrl}/checkout/success?order=${orderId}`,
+        cancelUrl: `${this.options.publicUrl}/checkout/cancel?order=${orderId}`,
         expiresAt: new Date(this.now().getTime() + this.options.checkoutExpiresMs),
       });
     } catch (error) {
-      this.log?.warn({ err: error, orderId: order.id }, 'the payment gateway refused a checkout session');
-      // No half-made order: it fails (the coupon use goes back) and its key is freed for a retry.
-      await this.ledger.apply(order.id, { to: 'failed', reason: 'gateway_error' });
-      await this.orders.clearIdempotencyKey(order.id);
+      // Nothing was written: no order, no coupon use; the same request (and key) can be retried.
+      this.log?.warn({ err: error, orderId }, 'the payment gateway refused a checkout session');
       throw gatewayError();
     }
-    const updated = await this.orders.attachCheckout(order.id, {
-      gateway: gateway.backend,
-      id: session.id,
-      url: session.url,
-      expiresAt: session.expiresAt,
-    });
-    return this.answer(updated ?? order, course, true);
+  }
+
+  private async discardCheckout(sessionId: string, orderId: string): Promise<void> {
+    try {
+      await this.gateway!.expireCheckout(sessionId);
+    } catch (error) {
+      // It expires by itself at its expiry; no order points at it, and nobody has its page.
+      this.log?.warn({ err: error, orderId }, 'could not expire the checkout session of an order not created');
+    }
   }
 
   private answer(

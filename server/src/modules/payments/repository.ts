@@ -121,29 +121,6 @@ export class OrderRepository {
     return row!;
   }
 
-  /** The checkout session's details, kept only while the order is still waiting for it. */
-  async attachCheckout(
-    orderId: string,
-    session: { gateway: 'test' | 'stripe'; id: string; url: string; expiresAt: Date },
-  ): Promise<OrderRow | undefined> {
-    const [row] = await this.primary
-      .update(orders)
-      .set({
-        gateway: session.gateway,
-        checkoutSessionId: session.id,
-        checkoutUrl: session.url,
-        checkoutExpiresAt: session.expiresAt,
-        updatedAt: new Date(),
-      })
-      .where(eq(orders.id, orderId))
-      .returning();
-    return row;
-  }
-
-  async clearIdempotencyKey(orderId: string): Promise<void> {
-    await this.primary.update(orders).set({ idempotencyKey: null }).where(eq(orders.id, orderId));
-  }
-
   async idBySessionId(sessionId: string): Promise<string | undefined> {
     const [row] = await this.primary
       .select({ id: orders.id })
