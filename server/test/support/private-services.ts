@@ -11,15 +11,15 @@ import path from 'node:path';
  * directory that stop() removes.
  */
 
-/** Ports Linux hands to outgoing connections (/proc/sys/net/ipv4/ip_local_port_range). */
-function ephemeralPorts(): { low: number; high: number } {
+/** Where the ports Linux hands to outgoing connections start (ip_local_port_range). */
+function ephemeralLow(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low && high) return { low, high };
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (low > 0) return low;
   } catch {
     // Not Linux: the IANA range is what most other systems use.
   }
-  return { low: 49152, high: 65535 };
+  return 49152;
 }
 
 function bindable(port: number): Promise<boolean> {
@@ -38,7 +38,7 @@ function bindable(port: number): Promise<boolean> {
  */
 export async function freePort(): Promise<number> {
   const floor = 10_000;
-  const ceiling = ephemeralPorts().low;
+  const ceiling = ephemeralLow();
   for (let attempt = 0; ceiling - floor > 1_000 && attempt < 50; attempt++) {
     const port = randomInt(floor, ceiling);
     if (await bindable(port)) return port;
