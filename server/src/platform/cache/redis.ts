@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { traceRedisCommands } from '../telemetry/tracing.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import type { CachePort, RateLimitHit } from './port.js';
 
 export interface RedisCacheOptions {
@@ -30,6 +31,8 @@ export class RedisCache implements CachePort {
     });
     // Without a listener ioredis reports every failed reconnect as an unhandled error event.
     this.redis.on('error', () => undefined);
+    // Beneath the tracing wrapper, so a traced command is still sent from its caller's context.
+    coalesceWrites(this.redis);
     traceRedisCommands(this.redis, { 'lectio.redis.client': 'cache' });
   }
 
