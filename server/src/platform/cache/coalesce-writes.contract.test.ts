@@ -42,7 +42,7 @@ describe('coalesceWrites', () => {
     for (const redis of clients.splice(0)) redis.disconnect();
   });
 
-  it('sends the commands of one turn in one socket write, each with its own reply in order', async () => {
+  it('sends the commands issued in one round of the event loop in one socket write, each with its own reply in order', async () => {
     const redis = await client(true);
     const counter = countSocketWrites(redis);
     const replies = await Promise.all([
@@ -79,7 +79,7 @@ describe('coalesceWrites', () => {
     expect(counter.writes).toBe(4);
   });
 
-  it('lets no command wait for a later one: commands of separate turns go out separately', async () => {
+  it('lets no command wait for a later round: commands of separate rounds go out separately', async () => {
     const redis = await client(true);
     const counter = countSocketWrites(redis);
     expect(await redis.set('k', 'v')).toBe('OK');
