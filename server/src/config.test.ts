@@ -1,5 +1,6 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, hashesPerProcess, loadConfig } from './config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -140,6 +141,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: token }, '/srv').metrics).toEqual({ port: 9464, token });
     expect(problemsOf({ METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN']);
     expect(problemsOf({ METRICS_PORT: '3000' })).toEqual(['METRICS_PORT']);
+  });
+
+  it('runs one Argon2 hash per core of the host, shared out over its API processes, unless told', () => {
+    expect([hashesPerProcess(2, 1), hashesPerProcess(2, 2), hashesPerProcess(4, 3), hashesPerProcess(2, 8)]).toEqual([
+      2, 1, 2, 1,
+    ]);
+    const cores = os.availableParallelism();
+    expect(loadConfig({ LECTIO_API_PROCESSES: String(cores) }).passwordHashConcurrency).toBe(1);
+    expect(loadConfig({}).passwordHashConcurrency).toBe(cores);
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3', LECTIO_API_PROCESSES: '2' }).passwordHashConcurrency).toBe(3);
+    expect(problemsOf({ PASSWORD_HASH_CONCURRENCY: '0' })).toEqual(['PASSWORD_HASH_CONCURRENCY']);
   });
 
   it('treats an empty variable as unset', () => {

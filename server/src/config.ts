@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -63,6 +64,8 @@ const envSchema = z.object({
   API_HEAP_LIMIT_MB: int(64, 65_536).default(DEFAULT_API_HEAP_LIMIT_MB),
   /** Node's own; read only to see whether the operator already set a heap limit. */
   NODE_OPTIONS: z.string().optional(),
+  /** Argon2 hashes at once per process; by default this host's cores shared out over its API processes. */
+  PASSWORD_HASH_CONCURRENCY: int(1, 64).optional(),
 
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   REDIS_PREFIX: z
@@ -212,6 +215,8 @@ export interface Config {
   };
   /** For the API processes `serve --processes` forks. */
   apiProcesses: { heapLimitMb: number; nodeOptions: string | undefined };
+  /** Argon2 hashes one process runs at once (see hashesPerProcess). */
+  passwordHashConcurrency: number;
   storage:
     | { backend: 'local'; root: string }
     | {
@@ -323,6 +328,16 @@ export function poolPerProcess(total: number, processes: number): number {
   return Math.max(2, Math.min(10, Math.floor(total / processes)));
 }
 
+/**
+ * An Argon2 hash keeps one core busy for its whole run and holds 19 MiB meanwhile. One hash per
+ * core on the host keeps every core working on a burst of log-ins; more would only add memory
+ * (each process's share waits in its queue instead of inside libuv). Two API processes on two
+ * cores therefore run one each; a single process on the same host runs two.
+ */
+export function hashesPerProcess(cores: number, processes: number): number {
+  return Math.max(1, Math.ceil(cores / processes));
+}
+
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
   // Empty strings mean "unset": `FOO= lectio serve` should fall back to the default, not fail.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -424,6 +439,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     },
     apiProcesses: { heapLimitMb: e.API_HEAP_LIMIT_MB, nodeOptions: e.NODE_OPTIONS },
+    passwordHashConcurrency:
+      e.PASSWORD_HASH_CONCURRENCY ?? hashesPerProcess(os.availableParallelism(), e.LECTIO_API_PROCESSES),
     storage:
       storageBackend === 's3'
         ? {

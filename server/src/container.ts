@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.js';
+import { limitConcurrentHashes } from './modules/users/passwords.js';
 import { buildApp } from './http/app.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { ViewCountRepository } from './modules/analytics/repository.js';
@@ -162,6 +163,7 @@ async function resolveAppSecret(config: Config): Promise<string> {
 
 export async function openPlatform(config: Config, purpose: string, log?: Logger): Promise<Platform> {
   const logger = log ?? createLogger({ level: config.logLevel, name: 'lectio' });
+  limitConcurrentHashes(config.passwordHashConcurrency);
   const database = await createDatabase(config.database, purpose);
   try {
     const metrics = new Metrics();

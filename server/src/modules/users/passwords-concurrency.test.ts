@@ -1,5 +1,5 @@
 import type * as Argon2 from '@node-rs/argon2';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // Counts the hashes running inside Argon2 at any moment (the real functions still do the work).
 const inside = vi.hoisted(() => ({ now: 0, most: 0 }));
@@ -18,17 +18,29 @@ vi.mock('@node-rs/argon2', async (importOriginal) => {
   return { ...real, hash: counted(real.hash), verify: counted(real.verify) };
 });
 
-const { CONCURRENT_HASHES, hashPassword, verifyPassword } = await import('./passwords.js');
+const { DEFAULT_CONCURRENT_HASHES, hashPassword, limitConcurrentHashes, verifyPassword } =
+  await import('./passwords.js');
+
+async function burstOfLogIns(): Promise<boolean[]> {
+  const stored = await hashPassword('correct horse battery');
+  inside.most = 0;
+  return Promise.all(
+    Array.from({ length: 8 }, (_, i) => verifyPassword(stored, i % 2 ? 'correct horse battery' : 'wrong password!')),
+  );
+}
 
 describe('password hashing under a burst of log-ins', () => {
-  it('runs at most two hashes at once and answers every caller', async () => {
-    expect(CONCURRENT_HASHES).toBe(2);
-    const stored = await hashPassword('correct horse battery');
-    inside.most = 0;
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => verifyPassword(stored, i % 2 ? 'correct horse battery' : 'wrong password!')),
-    );
-    expect(answers).toEqual([false, true, false, true, false, true, false, true]);
-    expect(inside.most).toBe(CONCURRENT_HASHES);
+  afterEach(() => limitConcurrentHashes(DEFAULT_CONCURRENT_HASHES));
+
+  it('runs at most two hashes at once by default and answers every caller', async () => {
+    expect(DEFAULT_CONCURRENT_HASHES).toBe(2);
+    expect(await burstOfLogIns()).toEqual([false, true, false, true, false, true, false, true]);
+    expect(inside.most).toBe(2);
+  });
+
+  it('runs one at a time when the start-up says so (two processes on two cores)', async () => {
+    limitConcurrentHashes(1);
+    expect(await burstOfLogIns()).toEqual([false, true, false, true, false, true, false, true]);
+    expect(inside.most).toBe(1);
   });
 });

@@ -31,12 +31,20 @@ export function passwordProblem(password: string): string | undefined {
 /**
  * Hashes running at once in this process. Each holds its 19 MiB for its whole run on one of libuv's
  * four threads, which file reads and DNS share: uncapped, a burst of log-ins took all four and
- * about 80 MB. Two keep both cores busy (there is one process per core) and leave two threads
- * free; more would only queue inside libuv instead of here. Measured in docs/benchmarks.md
- * ("API process memory").
+ * about 80 MB. The start-up sets it from the configuration (`PASSWORD_HASH_CONCURRENCY`, by
+ * default one per core of the host shared out over its API processes: see `hashesPerProcess`);
+ * until then, two. Measured in docs/benchmarks.md ("API process memory").
  */
-export const CONCURRENT_HASHES = 2;
-const hashing = pLimit(CONCURRENT_HASHES);
+export const DEFAULT_CONCURRENT_HASHES = 2;
+const hashing = pLimit(DEFAULT_CONCURRENT_HASHES);
+
+/**
+ * Called once at start-up. A module-wide limit, not one per service: the hashes of sign-up, log-in
+ * and password change share the same threads and memory.
+ */
+export function limitConcurrentHashes(concurrency: number): void {
+  hashing.concurrency = concurrency;
+}
 
 export function hashPassword(password: string): Promise<string> {
   return hashing(() => hash(normalizePassword(password), ARGON2_PARAMS));
