@@ -9,6 +9,11 @@
 #      migration runs under a transaction-level advisory lock, so the later ones find nothing to do.
 #   3. exec the Lectio CLI with the arguments (default `serve --api`), so it is PID 1's process
 #      and receives SIGTERM itself (it drains requests and jobs before exiting).
+#   4. a lone API process (the image's default: one per container, scaled by adding tasks) gets
+#      the heap limit `serve --processes` gives each of its processes (API_HEAP_LIMIT_MB, 192 MB):
+#      without one V8 sizes the heap from the host's memory and lets garbage pile up, and one such
+#      process passed 340 MB RSS under load (docs/benchmarks.md, "API process memory"). A limit
+#      already in NODE_OPTIONS wins; `--processes` sets its own.
 #
 # Nothing secret is printed.
 set -eu
@@ -59,4 +64,16 @@ if [ "$#" -eq 0 ]; then set -- serve --api; fi
 if [ "$1" = serve ]; then
   node "$cli" migrate
 fi
-exec node "$cli" "$@"
+node_flags=""
+if [ "$1" = serve ]; then
+  case " $* " in
+    *" --api "*)
+      case " $* ${NODE_OPTIONS:-}" in
+        *--processes* | *--max-old-space-size*) ;;
+        *) node_flags="--max-old-space-size=${API_HEAP_LIMIT_MB:-192}" ;;
+      esac
+      ;;
+  esac
+fi
+# shellcheck disable=SC2086 # empty or one flag, split on purpose
+exec node $node_flags "$cli" "$@"

@@ -86,6 +86,7 @@ describe('deploy/docker/entrypoint.sh: migrate, then serve', () => {
       REDIS_PORT: redis.port || '6379',
       REDIS_PREFIX: redisPrefix,
       JWT_SIGNING_KEY_ID: 'k1',
+      API_HEAP_LIMIT_MB: '160',
       ...secrets,
     };
 
@@ -138,6 +139,9 @@ describe('deploy/docker/entrypoint.sh: migrate, then serve', () => {
     expect(appEnv.JWT_SIGNING_KEYS).toBe(`k1:${secrets.JWT_SIGNING_SECRET}`);
     expect(appEnv).not.toHaveProperty('DB_PASSWORD');
     expect(appEnv).not.toHaveProperty('JWT_SIGNING_SECRET');
+
+    // A lone API process runs under the configured heap limit, as each `--processes` one does.
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-old-space-size=160');
 
     // SIGTERM reaches the app itself (exec), which drains and exits cleanly.
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
