@@ -97,6 +97,41 @@ describe.each(matrix)('Lectio server [%s]', (_name, backends) => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('sends the same security headers on every kind of answer', async () => {
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    const asset = /(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(asset).toBeDefined();
+    const answers = {
+      page,
+      json: await fetch(`${server.url}/api/v1/courses`),
+      unauthenticated: await fetch(`${server.url}/api/v1/me/learning`),
+      notFound: await fetch(`${server.url}/api/v1/no-such-route`),
+      badUrl: await fetch(`${server.url}/api/v1/courses/%E0%A4%A`),
+      asset: await fetch(`${server.url}${asset}`),
+    };
+    const statuses = Object.fromEntries(Object.entries(answers).map(([kind, res]) => [kind, res.status]));
+    expect(statuses).toEqual({ page: 200, json: 200, unauthenticated: 401, notFound: 404, badUrl: 400, asset: 200 });
+    const expected = page.headers.get('content-security-policy');
+    for (const [kind, res] of Object.entries(answers)) {
+      const sent = {
+        kind,
+        csp: res.headers.get('content-security-policy'),
+        nosniff: res.headers.get('x-content-type-options'),
+        frame: res.headers.get('x-frame-options'),
+        referrer: res.headers.get('referrer-policy'),
+        poweredBy: res.headers.get('x-powered-by'),
+      };
+      expect(sent).toEqual({
+        kind,
+        csp: expected,
+        nosniff: 'nosniff',
+        frame: 'DENY',
+        referrer: 'no-referrer',
+        poweredBy: null,
+      });
+    }
+  });
+
   it('serves the web app, with client-side routes falling back to index.html', async () => {
     const home = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
     expect(home.status).toBe(200);
