@@ -5,13 +5,13 @@ import type { Redis } from 'ioredis';
  * one socket write.
  *
  * ioredis writes every command to its socket as it is issued, and Node tries each write at once:
- * one `write` system call per command. A progress report issues eight commands (two for the
- * account, four reads, two writes), and in the API benchmark's CPU profile those writes were over
- * a fifth of an API process's time. The socket is corked at the first command and uncorked by
- * `setImmediate`, which runs once the loop has handled every request and reply that was ready:
- * everything issued in between, by every request, leaves in one `writev`. Uncorking on the next
- * tick instead batched only the commands of one request at a time; in the heartbeat benchmark
- * (B A A B) it used 1.2-1.5x the CPU per report of this.
+ * one `write` system call per command. A progress report issues up to eight commands (two for
+ * the account, up to four reads, two writes), and in the API benchmark's CPU profile those
+ * writes were over a fifth of an API process's time. The socket is corked at the first command
+ * and uncorked by `setImmediate`, which runs once the loop has handled every request and reply
+ * that was ready: everything issued in between, by every request, leaves in one `writev`.
+ * Uncorking on the next tick instead batched only the commands of one request at a time; in the
+ * heartbeat benchmark (B A A B) it used 1.2-1.5x the CPU per report of this.
  *
  * This changes nothing Redis sees: the bytes and their order on the connection are the same, and
  * each command keeps its own reply. A command waits at most for the rest of the current round of
