@@ -210,6 +210,9 @@ describe('dev mailbox', () => {
         const frame = page.frameLocator('iframe[data-testid="mail-html"]');
         await frame.locator('#greeting').waitFor({ timeout: 5_000 });
         expect(await frame.locator('#greeting').textContent()).toBe('HTML version');
+        // The addresses the mail's markup would fetch are taken out, not left for the policy to stop.
+        expect(await frame.locator('img').count()).toBe(2);
+        expect(await frame.locator('img[src]').count()).toBe(0);
         // Give the frame's images their chance to (not) load before looking at what was requested.
         await frame.locator('img').first().waitFor({ state: 'attached', timeout: 5_000 });
         await page.waitForTimeout(500);
