@@ -3,6 +3,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { lessons } from '../src/modules/catalog/schema.js';
+import { VideoRepository } from '../src/modules/videos/repository.js';
+import { VideoUploadService } from '../src/modules/videos/upload-service.js';
 import { createStorage } from '../src/platform/storage/factory.js';
 import type { StoragePort } from '../src/platform/storage/port.js';
 import { ApiClient, errorCode } from './support/accounts.js';
@@ -230,6 +232,56 @@ describe.each(serverBackends())('video uploads [%s]', (_name, setup) => {
     expect(await json(over)).toMatchObject({
       error: { code: 'video_quota_exceeded', details: { quotaBytes: 60 * MiB, usedBytes: 35 * MiB } },
     });
+  });
+
+  it('answers a completion that another instance is finishing with 409 upload_completing, then the video', async () => {
+    const teacher = await signedInAs(server, 'instructor', ip());
+    const file = pickedFile(9 * MiB);
+    const { video, upload } = await json<Started>(await start(teacher, file));
+    await sendParts(teacher, video.id, upload, file.bytes, [1, 2]);
+
+    // A second API instance on the same database and storage, whose storage call has joined the
+    // parts but which has not marked the video uploaded yet.
+    let joined!: () => void;
+    const hasJoined = new Promise<void>((resolve) => (joined = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = new Proxy(storage, {
+      get(target, property, receiver) {
+        if (property === 'completeMultipartUpload') {
+          return async (...args: Parameters<StoragePort['completeMultipartUpload']>) => {
+            await target.completeMultipartUpload(...args);
+            joined();
+            await released;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const scheduled: string[] = [];
+    const otherInstance = new VideoUploadService(
+      new VideoRepository(server.database.primary),
+      held,
+      { scheduleTranscode: async (id) => void scheduled.push(id) },
+      loadConfig({ ...LIMITS_ENV, LECTIO_DATA_DIR: server.dataDir }).video,
+      { sign: () => 'unused' },
+    );
+    const elsewhere = otherInstance.complete({ userId: teacher.userId, role: 'instructor' }, video.id);
+    await hasJoined;
+
+    const meanwhile = await teacher.call('POST', `/studio/videos/${video.id}/upload/complete`);
+    expect(meanwhile.status).toBe(409);
+    expect(await errorCode(meanwhile)).toBe('upload_completing');
+
+    release();
+    expect(await elsewhere).toMatchObject({ id: video.id, status: 'uploaded' });
+    expect(scheduled).toEqual([video.id]);
+    const after = await teacher.call('POST', `/studio/videos/${video.id}/upload/complete`);
+    expect(after.status).toBe(200);
+    expect((await json<StudioVideo>(after)).id).toBe(video.id);
+    const stored = await readAll(storage, 'videos-raw', `${teacher.userId}/${video.id}/source`);
+    expect(sha256(stored)).toBe(sha256(file.bytes));
   });
 
   it('answers parts outside the plan with 400 invalid_part', async () => {

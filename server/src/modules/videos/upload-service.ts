@@ -211,6 +211,9 @@ export class VideoUploadService {
       if (!byNumber.has(n)) missing.push(n);
     }
     if (missing.length) {
+      // Storage lists no parts of an upload it has already joined: another instance may have
+      // completed it and not yet marked the video. The joined object tells the two apart.
+      if (await this.storage.headObject(RAW_BUCKET, open.rawKey)) return this.completedElsewhere(open.id);
       throw new AppError(409, 'upload_incomplete', `${missing.length} part(s) are not stored yet.`, {
         missingParts: missing,
       });
