@@ -24,7 +24,7 @@ import { registerConditionalGet } from './etag.js';
 import { registerInputGuard } from './input-guard.js';
 import { registerRequestContext, RequestLogController } from './request-context.js';
 import { cacheRateLimitStore } from './rate-limit.js';
-import { applySecurityHeaders, registerSecurityHeaders, securityHeaders } from './security-headers.js';
+import { applySecurityHeaders, lectioSecurityHeaders, registerSecurityHeaders } from './security-headers.js';
 import { memoizingSerializerCompiler } from './serializer.js';
 
 export interface AppOptions {
@@ -47,37 +47,9 @@ const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const isHttps = config.http.publicUrl.startsWith('https:');
-  // Signed media may come from an edge (nginx, CloudFront) on another origin: the player fetches
-  // playlists and segments (connect), plays them (media) and shows posters and storyboards (img).
-  const mediaOrigin = new URL(config.playback.mediaBaseUrl).origin;
-  const mediaSources = mediaOrigin === new URL(config.http.publicUrl).origin ? [] : [mediaOrigin];
-  const security = securityHeaders({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // The hash is that of the empty string: media-chrome's shadow roots keep empty <style>
-        // elements whose CSS the player moves into constructable sheets (web/src/videos/player/shadow-styles.ts).
-        styleSrc: ["'self'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
-        imgSrc: ["'self'", 'data:', 'blob:', ...mediaSources],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'", ...mediaSources],
-        mediaSrc: ["'self'", 'blob:', ...mediaSources],
-        workerSrc: ["'self'", 'blob:'],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        // On plain-http local runs this would send the browser to https and break every asset.
-        ...(isHttps ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    strictTransportSecurity: isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
-    // Same answer as frame-ancestors 'none' for browsers that only know X-Frame-Options.
-    xFrameOptions: { action: 'deny' },
+  const security = lectioSecurityHeaders({
+    publicUrl: config.http.publicUrl,
+    mediaBaseUrl: config.playback.mediaBaseUrl,
   });
 
   const app = Fastify({

@@ -34,6 +34,45 @@ export function securityHeaders(options: HelmetOptions): SecurityHeaders {
 }
 
 /**
+ * Lectio's own policy: the page may load only what it ships, plus signed media from the edge when
+ * that is on another origin; HSTS and upgrade-insecure-requests only when served over https.
+ */
+export function lectioSecurityHeaders(origins: { publicUrl: string; mediaBaseUrl: string }): SecurityHeaders {
+  const isHttps = origins.publicUrl.startsWith('https:');
+  // Signed media may come from an edge (nginx, CloudFront) on another origin: the player fetches
+  // playlists and segments (connect), plays them (media) and shows posters and storyboards (img).
+  const mediaOrigin = new URL(origins.mediaBaseUrl).origin;
+  const mediaSources = mediaOrigin === new URL(origins.publicUrl).origin ? [] : [mediaOrigin];
+  return securityHeaders({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The hash is that of the empty string: media-chrome's shadow roots keep empty <style>
+        // elements whose CSS the player moves into constructable sheets (web/src/videos/player/shadow-styles.ts).
+        styleSrc: ["'self'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        imgSrc: ["'self'", 'data:', 'blob:', ...mediaSources],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'", ...mediaSources],
+        mediaSrc: ["'self'", 'blob:', ...mediaSources],
+        workerSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // On plain-http local runs this would send the browser to https and break every asset.
+        ...(isHttps ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+    // Same answer as frame-ancestors 'none' for browsers that only know X-Frame-Options.
+    xFrameOptions: { action: 'deny' },
+  });
+}
+
+/**
  * Puts the headers on a reply. They go into the headers Fastify collects and hands to one
  * `writeHead`, which checks each header once. Set on the raw response instead, each one was checked
  * when set and again when Fastify merged its own headers in (which then all went through
