@@ -1,4 +1,4 @@
-import { cached, type CacheFailureLog } from '../../platform/cache/cached.js';
+import { cached, cachedMany, type CacheFailureLog } from '../../platform/cache/cached.js';
 import type { CachePort } from '../../platform/cache/port.js';
 import type { UserRole } from '../users/service.js';
 import type { AuthRepository } from './repository.js';
@@ -27,32 +27,32 @@ export class AccountCache {
     private readonly log?: CacheFailureLog,
   ) {}
 
-  userAccess(userId: string): Promise<UserAccessState> {
-    return cached(
+  /**
+   * The user's access state and whether the session is live, both read from the cache at once
+   * (every authenticated request asks both; one command instead of two).
+   */
+  access(userId: string, sessionId: string): Promise<[UserAccessState, boolean]> {
+    const ttlSeconds = AccountCache.ACCESS_TTL_SECONDS;
+    return cachedMany<[UserAccessState, boolean]>(
       this.cache,
-      `access:user:${userId}`,
-      AccountCache.ACCESS_TTL_SECONDS,
-      async () => {
-        const user = await this.users.findById(userId);
-        return user && !user.deletedAt
-          ? { exists: true, status: user.status, role: user.role }
-          : { exists: false, status: 'deactivated' as const, role: 'student' as const };
-      },
+      [
+        { key: `access:user:${userId}`, ttlSeconds, load: () => this.loadUserAccess(userId) },
+        { key: `access:session:${sessionId}`, ttlSeconds, load: () => this.loadSessionLive(sessionId) },
+      ],
       this.log,
     );
   }
 
-  sessionLive(sessionId: string): Promise<boolean> {
-    return cached(
-      this.cache,
-      `access:session:${sessionId}`,
-      AccountCache.ACCESS_TTL_SECONDS,
-      async () => {
-        const session = await this.auth.findSession(sessionId);
-        return Boolean(session && !session.revokedAt && session.expiresAt.getTime() > Date.now());
-      },
-      this.log,
-    );
+  private async loadUserAccess(userId: string): Promise<UserAccessState> {
+    const user = await this.users.findById(userId);
+    return user && !user.deletedAt
+      ? { exists: true, status: user.status, role: user.role }
+      : { exists: false, status: 'deactivated', role: 'student' };
+  }
+
+  private async loadSessionLive(sessionId: string): Promise<boolean> {
+    const session = await this.auth.findSession(sessionId);
+    return Boolean(session && !session.revokedAt && session.expiresAt.getTime() > Date.now());
   }
 
   profile<T>(userId: string, load: () => Promise<T>): Promise<T> {

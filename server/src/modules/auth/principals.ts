@@ -21,10 +21,7 @@ export class PrincipalService {
 
   async authenticate(accessToken: string): Promise<Principal> {
     const claims = await this.tokens.verifyAccessToken(accessToken);
-    const [user, sessionLive] = await Promise.all([
-      this.accountCache.userAccess(claims.userId),
-      this.accountCache.sessionLive(claims.sessionId),
-    ]);
+    const [user, sessionLive] = await this.accountCache.access(claims.userId, claims.sessionId);
     if (!user.exists) throw new AppError(401, 'invalid_token', 'The access token is not valid.');
     if (user.status !== 'active') throw new AppError(401, 'account_deactivated', 'This account is deactivated.');
     if (!sessionLive) throw new AppError(401, 'session_revoked', 'This session has been signed out.');

@@ -201,12 +201,15 @@ export class ProgressService {
   ): Promise<{ completed: boolean }> {
     const now = this.now();
     const key = bufferKey(actor.userId, lessonId);
-    // Everything a report needs, in one round of concurrent reads (one pipelined trip to Redis).
-    const [cachedLesson, allowed, ended, entry] = await this.cached(() =>
+    // Everything a report needs in one round trip to Redis: the three values in one MGET (the lesson's
+    // facts usually from this process's copy), the buffer entry beside it.
+    const [[cachedLesson, allowed, ended], entry] = await this.cached(() =>
       Promise.all([
-        this.cache.get<LessonFacts>(lessonKey(lessonId)),
-        this.cache.get<number>(accessKey(actor.userId, lessonId)),
-        this.cache.get<string>(endedSessionKey(input.sessionId)),
+        this.cache.getMany([
+          lessonKey(lessonId),
+          accessKey(actor.userId, lessonId),
+          endedSessionKey(input.sessionId),
+        ]) as Promise<[LessonFacts | undefined, number | undefined, string | undefined]>,
         this.cache.hashGetAll(key),
       ]),
     );

@@ -77,6 +77,26 @@ describe.each(backends)('cache contract [%s]', (_name, make) => {
 
   it('expires values after their TTL', () => checkTtlExpiry(make));
 
+  it('reads several keys at once, in the order asked, a missing or expired one as undefined', async () => {
+    cache = await make();
+    await cache.set('k:a', { n: 1, title: '강의' }, 60);
+    await cache.set('k:b', 'two', 60);
+    await cache.set('k:short', 3, 0.2);
+    expect(await cache.getMany(['k:short'])).toEqual([3]);
+    await sleep(350);
+    expect(await cache.getMany(['k:b', 'k:none', 'k:a', 'k:short'])).toEqual([
+      'two',
+      undefined,
+      { n: 1, title: '강의' },
+      undefined,
+    ]);
+    expect(await cache.getMany([])).toEqual([]);
+    // A write after a read is what the next read sees (no stale copy in a near cache).
+    await cache.set('k:b', 'three', 60);
+    await cache.delete('k:a');
+    expect(await cache.getMany(['k:a', 'k:b'])).toEqual([undefined, 'three']);
+  });
+
   it('deletes by key and by prefix, leaving other keys', async () => {
     cache = await make();
     await cache.set('course:list:1', 1, 60);

@@ -8,6 +8,7 @@ export interface CacheErrorCounter {
 /** The operations counted, so each series can start at zero. */
 export const CACHE_OPERATIONS = [
   'get',
+  'getMany',
   'set',
   'setIfAbsent',
   'delete',
@@ -50,6 +51,9 @@ export class MeasuredCache implements CachePort {
 
   get<T>(key: string): Promise<T | undefined> {
     return this.count('get', () => this.inner.get<T>(key));
+  }
+  getMany(keys: readonly string[]): Promise<unknown[]> {
+    return this.count('getMany', () => this.inner.getMany(keys));
   }
   set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     return this.count('set', () => this.inner.set(key, value, ttlSeconds));

@@ -52,6 +52,14 @@ export class MemoryCache implements CachePort {
     return entry && typeof entry.value === 'string' ? (JSON.parse(entry.value) as T) : undefined;
   }
 
+  async getMany(keys: readonly string[]): Promise<unknown[]> {
+    this.assertOpen();
+    return keys.map((key) => {
+      const entry = this.live(key);
+      return entry && typeof entry.value === 'string' ? (JSON.parse(entry.value) as unknown) : undefined;
+    });
+  }
+
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     this.assertOpen();
     this.put(key, JSON.stringify(value), ttlSeconds);

@@ -13,9 +13,15 @@ const limits = { prefixes: ['hot:', 'catalog:'], ttlMs: 5_000, maxEntries: 100, 
 /** Counts the reads that reach the shared cache. */
 class CountingCache extends MemoryCache {
   gets = 0;
+  /** The keys of each getMany that reached it. */
+  many: string[][] = [];
   override async get<T>(key: string): Promise<T | undefined> {
     this.gets++;
     return super.get<T>(key);
+  }
+  override async getMany(keys: readonly string[]): Promise<unknown[]> {
+    this.many.push([...keys]);
+    return super.getMany(keys);
   }
 }
 
@@ -61,6 +67,42 @@ describe('near cache', () => {
     }
     expect(inner.gets).toBe(5); // the cold key's reads only
     expect(cache.stats().hits).toBe(5);
+  });
+
+  it('reads several keys at once: hot copies from memory, everything else in one shared read', async () => {
+    const inner = new CountingCache();
+    const cache = await near(inner);
+    await cache.set('hot:a', 1, 60); // written here: copied at once
+    await inner.set('hot:b', 2, 60); // written by another process
+    await inner.set('cold:c', 3, 60);
+    expect(await cache.getMany(['hot:a', 'cold:c', 'hot:b', 'cold:none'])).toEqual([1, 3, 2, undefined]);
+    expect(inner.many).toEqual([['cold:c', 'hot:b', 'cold:none']]);
+    // hot:b was copied by that read; only the cold key goes to the shared cache now.
+    expect(await cache.getMany(['hot:b', 'hot:a', 'cold:c'])).toEqual([2, 1, 3]);
+    expect(inner.many).toEqual([['cold:c', 'hot:b', 'cold:none'], ['cold:c']]);
+    expect(await cache.getMany(['hot:a', 'hot:b'])).toEqual([1, 2]);
+    expect(inner.many).toHaveLength(2);
+    expect(inner.gets).toBe(0);
+  });
+
+  it('does not keep a read of several keys that was overtaken by an invalidation', async () => {
+    let release: () => void = () => undefined;
+    class SlowCache extends MemoryCache {
+      override async getMany(keys: readonly string[]): Promise<unknown[]> {
+        const values = await super.getMany(keys);
+        await new Promise<void>((r) => (release = r));
+        return values;
+      }
+    }
+    const inner = new SlowCache();
+    await inner.set('hot:gen', 'old', 60);
+    const cache = await near(inner);
+    const reading = cache.getMany(['hot:gen']);
+    await sleep(5);
+    await cache.set('hot:gen', 'new', 60);
+    release();
+    expect(await reading).toEqual(['old']);
+    expect(await cache.get('hot:gen')).toBe('new');
   });
 
   it('hands out frozen values, so a caller cannot change what the next request gets', async () => {

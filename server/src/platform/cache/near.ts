@@ -202,6 +202,35 @@ export class NearCache implements CachePort {
     return value;
   }
 
+  /** Keys with a fresh copy here are answered from it; the rest in one read of the shared cache. */
+  async getMany(keys: readonly string[]): Promise<unknown[]> {
+    const values: unknown[] = new Array(keys.length);
+    const missing: number[] = [];
+    const now = this.now();
+    keys.forEach((key, i) => {
+      const entry = this.isNear(key) ? this.entries.get(key) : undefined;
+      if (entry && entry.expiresAt > now) {
+        this.hits++;
+        values[i] = entry.value;
+        return;
+      }
+      if (entry) this.remove(key);
+      if (this.isNear(key)) this.misses++;
+      missing.push(i);
+    });
+    if (missing.length === 0) return values;
+    const epoch = this.epoch;
+    const fetched = await this.inner.getMany(missing.map((i) => keys[i]!));
+    missing.forEach((i, n) => {
+      const key = keys[i]!;
+      const value = fetched[n];
+      values[i] = value;
+      // As in get(): misses are not kept, nor a value read across an invalidation.
+      if (value !== undefined && epoch === this.epoch && this.isNear(key)) this.store(key, value, undefined);
+    });
+    return values;
+  }
+
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     if (!this.isNear(key)) return this.inner.set(key, value, ttlSeconds);
     this.drop([key], []);

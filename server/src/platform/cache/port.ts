@@ -12,6 +12,11 @@ export interface RateLimitHit {
 export interface CachePort {
   readonly backend: 'memory' | 'redis';
   get<T>(key: string): Promise<T | undefined>;
+  /**
+   * Several keys in one exchange with the cache (one MGET on Redis), in the order of `keys`:
+   * undefined for each missing one. For a request that needs a few small values at once.
+   */
+  getMany(keys: readonly string[]): Promise<unknown[]>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   /**
    * Stores the value only when the key is absent (Redis SET NX); true when it was stored. Without a

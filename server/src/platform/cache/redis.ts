@@ -69,6 +69,12 @@ export class RedisCache implements CachePort {
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
 
+  async getMany(keys: readonly string[]): Promise<unknown[]> {
+    if (keys.length === 0) return [];
+    const raw = await this.redis.mget(keys.map((key) => this.k(key)));
+    return raw.map((value) => (value === null ? undefined : (JSON.parse(value) as unknown)));
+  }
+
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.k(key), JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));
   }
