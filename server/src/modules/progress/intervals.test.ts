@@ -56,6 +56,43 @@ describe('watched intervals', () => {
     expect(mergeIntervals(once, once, [[1, 2]])).toEqual(once);
   });
 
+  it('returns a union it is given as a copy, and still merges, clips and rounds one that is not', () => {
+    const union: [number, number][] = [
+      [0, 5],
+      [7, 9.5],
+    ];
+    const copy = mergeIntervals(union, []);
+    expect(copy).toEqual(union);
+    copy[0]![1] = 100;
+    expect(union[0]).toEqual([0, 5]);
+    expect(mergeIntervals([], [])).toEqual([]);
+    // Each of these fails one property of a union, so it takes the full merge.
+    expect(
+      mergeIntervals([
+        [0, 5],
+        [5, 9],
+      ]),
+    ).toEqual([[0, 9]]);
+    expect(
+      mergeIntervals([
+        [7, 9],
+        [0, 5],
+      ]),
+    ).toEqual([
+      [0, 5],
+      [7, 9],
+    ]);
+    expect(mergeIntervals([[0.12345, 2]])).toEqual([[0.123, 2]]);
+    expect(
+      mergeIntervals([
+        [-3, 2],
+        [4, 4],
+        [6, Number.NaN],
+      ]),
+    ).toEqual([[0, 2]]);
+    expect(mergeIntervals([[0, 1, 2] as unknown as [number, number]])).toEqual([]);
+  });
+
   it('counts covered seconds once, played seconds with replays, and coverage against the duration', () => {
     const watched: [number, number][] = [
       [0, 10],

@@ -32,6 +32,11 @@ export function normalizeIntervals(intervals: readonly (readonly number[])[], du
 
 /** The union as sorted, non-overlapping, non-touching intervals. */
 export function mergeIntervals(...lists: readonly (readonly Interval[])[]): Interval[] {
+  // The flush and most heartbeats merge one list that is already a union (a session's buffered
+  // intervals, with or without an empty one beside it): a copy, without sorting and new pairs twice.
+  const given = lists.filter((list) => list.length > 0);
+  if (given.length === 0) return [];
+  if (given.length === 1 && isMerged(given[0]!)) return given[0]!.map(([start, end]): Interval => [start, end]);
   const all = normalizeIntervals(lists.flat()).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   const merged: Interval[] = [];
   for (const [start, end] of all) {
@@ -40,6 +45,20 @@ export function mergeIntervals(...lists: readonly (readonly Interval[])[]): Inte
     else merged.push([start, end]);
   }
   return merged;
+}
+
+/** Already what mergeIntervals returns: well-formed, rounded, sorted, and apart from each other. */
+function isMerged(list: readonly (readonly number[])[]): boolean {
+  let previousEnd = -1;
+  for (const pair of list) {
+    const [start, end] = pair;
+    if (pair.length !== 2 || typeof start !== 'number' || typeof end !== 'number') return false;
+    // A start at or before the previous end touches or overlaps it; NaN fails every comparison.
+    if (!(start > previousEnd && start >= 0 && end > start && Number.isFinite(end))) return false;
+    if (round(start) !== start || round(end) !== end) return false;
+    previousEnd = end;
+  }
+  return true;
 }
 
 /** Seconds of the video covered at least once (each second counts once however often replayed). */

@@ -135,6 +135,14 @@ describe.each(backends)('cache contract [%s]', (_name, make) => {
     await cache.hashSet('buf:b', { s2: 'z' }, 60);
     expect(await cache.hashGetAllMany(['buf:b', 'buf:none', 'buf:a'])).toEqual([{ s2: 'z' }, {}, { s1: 'x', db: 'y' }]);
     expect(await cache.hashGetAllMany([])).toEqual([]);
+    // More keys than one read of the Redis adapter takes (a thousand): still every one, in order.
+    const many = Array.from({ length: 1_205 }, (_, i) => `buf:n${i}`);
+    await Promise.all(many.filter((_, i) => i % 2 === 0).map((key, i) => cache.hashSet(key, { n: String(i * 2) }, 60)));
+    const read = await cache.hashGetAllMany(many);
+    expect(read).toHaveLength(1_205);
+    expect(read.map((hash, i) => (i % 2 === 0 ? hash.n === String(i) : Object.keys(hash).length === 0))).not.toContain(
+      false,
+    );
     // What was written after a read is what the next read sees (no stale copy in a near cache).
     await cache.hashSet('buf:a', { s1: 'x2' });
     expect(await cache.hashGetAllMany(['buf:a'])).toEqual([{ s1: 'x2', db: 'y' }]);

@@ -9,6 +9,11 @@ export interface RedisCacheOptions {
   namespace?: string;
 }
 
+/** HGETALL of every key, in order: one reply of flat field/value arrays ({} is an empty array). */
+const HGETALL_MANY = "local out = {} for i, key in ipairs(KEYS) do out[i] = redis.call('hgetall', key) end return out";
+/** Keeps each script call short: Redis runs a script to the end before serving anyone else. */
+const HASHES_PER_SCRIPT = 1_000;
+
 /**
  * Redis behind the cache port. While Redis is unreachable every call fails at once (no offline
  * queue) so callers can fall back to the database instead of waiting; ioredis keeps reconnecting
@@ -129,15 +134,19 @@ export class RedisCache implements CachePort {
     return this.redis.hgetall(this.k(key));
   }
 
+  /**
+   * One script call per thousand keys, not a pipeline of HGETALLs: a command each cost the client
+   * its own command object, promise and reply conversion, which made the progress flush's reads a
+   * third of its CPU. The script runs the same HGETALLs inside Redis and answers them in one reply.
+   */
   async hashGetAllMany(keys: readonly string[]): Promise<Record<string, string>[]> {
-    if (keys.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hgetall(this.k(key));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, value]) => {
-      if (error) throw error;
-      return value as Record<string, string>;
-    });
+    const out: Record<string, string>[] = [];
+    for (let from = 0; from < keys.length; from += HASHES_PER_SCRIPT) {
+      const chunk = keys.slice(from, from + HASHES_PER_SCRIPT).map((key) => this.k(key));
+      const replies = (await this.redis.eval(HGETALL_MANY, chunk.length, ...chunk)) as string[][];
+      for (const flat of replies) out.push(hashOf(flat));
+    }
+    return out;
   }
 
   async hashIncrement(key: string, field: string, by: number): Promise<number> {
@@ -187,4 +196,16 @@ export class RedisCache implements CachePort {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
+}
+
+/** A hash from HGETALL's flat reply; a field named `__proto__` stays a field (as ioredis does). */
+function hashOf(flat: readonly string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const field = flat[i]!;
+    const value = flat[i + 1]!;
+    if (field === '__proto__') Object.defineProperty(hash, field, { value, enumerable: true, writable: true });
+    else hash[field] = value;
+  }
+  return hash;
 }
