@@ -535,7 +535,7 @@ export function renderHeartbeatSection(result: HeartbeatBenchResult): string {
       `progress service (${flush.seedSeconds.toFixed(1)} s, each a session’s first report, which checks the session in the ` +
       `database), then one \`progress.flush\` run moved them into lesson_progress: **${flush.flushSeconds.toFixed(2)} s**, ` +
       `${Math.round(flush.entriesPerSecond).toLocaleString('en')} entries/s, in ${flush.batches} batches of up to 1,000 ` +
-      '(per batch, three batches at a time: the entries read from Redis in one pipelined exchange; while the last batch was mostly ' +
+      '(per batch, three batches at a time: the entries read from Redis with one script call; while the last batch was mostly ' +
       'new rows, one insert of the rows that do not exist yet, then for the rest one read of the stored rows, the interval union ' +
       'computed in Node and one write of them from array parameters; once most rows exist, the read first and new rows inserted by ' +
       'that one write; one course-completion query when lessons complete). ' +
