@@ -148,7 +148,10 @@ async function until<T>(probe: () => T | undefined, what: string, timeoutMs = ST
 }
 
 describe('video upload and playback in Chromium', () => {
-  const setup = useLectioWithBrowser({ setupTimeoutMs: SETUP_TIMEOUT_MS });
+  // No demo lecture: its transcode, queued at start-up, would hold the one video worker slot ahead of
+  // this file's uploads and can outlast the wait for their outcome on a busy machine (the likely cause
+  // of one CI failure, where the resumed upload's "not a video" never showed within 150 s).
+  const setup = useLectioWithBrowser({ setupTimeoutMs: SETUP_TIMEOUT_MS, env: { SEED_DEMO_VIDEO: 'false' } });
   let scratch = '';
 
   beforeAll(async () => {
