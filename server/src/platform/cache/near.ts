@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { CachePort, RateLimitHit } from './port.js';
 
+/** What copyOf answers when there is no fresh copy (a cached value may itself be null or false). */
+const NO_COPY = Symbol('no copy');
+
 /**
  * Tells the other processes sharing one cache which near keys changed, so they drop their copies.
  * Messages are best effort: a lost one costs at most the near TTL of staleness, and a subscriber
@@ -186,19 +189,11 @@ export class NearCache implements CachePort {
 
   async get<T>(key: string): Promise<T | undefined> {
     if (!this.isNear(key)) return this.inner.get<T>(key);
-    const entry = this.entries.get(key);
-    if (entry) {
-      if (entry.expiresAt > this.now()) {
-        this.hits++;
-        return entry.value as T;
-      }
-      this.remove(key);
-    }
-    this.misses++;
+    const copy = this.copyOf(key);
+    if (copy !== NO_COPY) return copy as T;
     const epoch = this.epoch;
     const value = await this.inner.get<T>(key);
-    // Misses are not kept: a key about to be filled (a new generation) must be seen at once.
-    if (value !== undefined && epoch === this.epoch) this.store(key, value, undefined);
+    this.keep(key, value, epoch);
     return value;
   }
 
@@ -206,29 +201,40 @@ export class NearCache implements CachePort {
   async getMany(keys: readonly string[]): Promise<unknown[]> {
     const values: unknown[] = new Array(keys.length);
     const missing: number[] = [];
-    const now = this.now();
     keys.forEach((key, i) => {
-      const entry = this.isNear(key) ? this.entries.get(key) : undefined;
-      if (entry && entry.expiresAt > now) {
-        this.hits++;
-        values[i] = entry.value;
-        return;
-      }
-      if (entry) this.remove(key);
-      if (this.isNear(key)) this.misses++;
-      missing.push(i);
+      const copy = this.isNear(key) ? this.copyOf(key) : NO_COPY;
+      if (copy === NO_COPY) missing.push(i);
+      else values[i] = copy;
     });
     if (missing.length === 0) return values;
     const epoch = this.epoch;
     const fetched = await this.inner.getMany(missing.map((i) => keys[i]!));
     missing.forEach((i, n) => {
-      const key = keys[i]!;
-      const value = fetched[n];
-      values[i] = value;
-      // As in get(): misses are not kept, nor a value read across an invalidation.
-      if (value !== undefined && epoch === this.epoch && this.isNear(key)) this.store(key, value, undefined);
+      values[i] = fetched[n];
+      if (this.isNear(keys[i]!)) this.keep(keys[i]!, fetched[n], epoch);
     });
     return values;
+  }
+
+  /** The fresh copy of a near key (counted as a hit), or NO_COPY (a miss); an expired copy goes. */
+  private copyOf(key: string): unknown {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt > this.now()) {
+      this.hits++;
+      return entry.value;
+    }
+    if (entry) this.remove(key);
+    this.misses++;
+    return NO_COPY;
+  }
+
+  /**
+   * Copies what the shared cache answered for a near key, read while `epoch` was current. Misses
+   * are not kept (a key about to be filled, a new generation, must be seen at once), nor a value
+   * read across an invalidation.
+   */
+  private keep(key: string, value: unknown, epoch: number): void {
+    if (value !== undefined && epoch === this.epoch) this.store(key, value, undefined);
   }
 
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
