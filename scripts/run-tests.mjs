@@ -36,12 +36,29 @@ const result = spawnSync(
 
 let passed = 0;
 let failed = 0;
+// The names of what failed, one line each with the first line of its message. CI keeps only the
+// tail of a run's output, and vitest lists failures far above it; these lines go to the end.
+const failures = [];
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')
+    .find((l) => l.trim() !== '') ?? '';
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests;
   failed = json.numFailedTests;
-  // A suite that crashed before its tests ran counts as a failure, not as nothing.
-  failed += json.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  for (const file of json.testResults) {
+    const name = path.relative(process.cwd(), file.name);
+    // A suite that crashed before its tests ran counts as a failure, not as nothing.
+    if (file.status === 'failed' && file.assertionResults.length === 0) {
+      failed += 1;
+      failures.push(`${name}: ${firstLine(file.message)}`);
+    }
+    for (const test of file.assertionResults) {
+      if (test.status === 'failed')
+        failures.push(`${name} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    }
+  }
 } catch {
   failed = Math.max(failed, 1);
 }
@@ -49,6 +66,8 @@ rmSync(dir, { recursive: true, force: true });
 if (result.status !== 0 && failed === 0) failed = 1;
 if (passed === 0 && failed === 0) failed = 1;
 
-if (summaryFile) writeFileSync(summaryFile, JSON.stringify({ passed, failed }));
+const clipped = failures.map((f) => (f.length > 400 ? `${f.slice(0, 400)}…` : f));
+if (summaryFile) writeFileSync(summaryFile, JSON.stringify({ passed, failed, failures: clipped }));
+if (clipped.length > 0) console.log(`\nFailed:\n${clipped.map((f) => `  ${f}`).join('\n')}\n`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
