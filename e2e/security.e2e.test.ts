@@ -459,6 +459,8 @@ describe('browser security in Chromium', () => {
         body: JSON.stringify(STUDENT),
       });
       expect(response.status).toBe(200);
+      // API answers carry the shorter API policy, HSTS included.
+      expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
       const cookies = response.headers.getSetCookie();
       const refresh = cookies.find((cookie) => cookie.startsWith('lectio_refresh='));
       expect(refresh).toMatch(/;\s*Secure(;|$)/i);

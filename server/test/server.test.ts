@@ -97,38 +97,55 @@ describe.each(matrix)('Lectio server [%s]', (_name, backends) => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  it('sends the same security headers on every kind of answer', async () => {
+  it('sends the document policy on pages and assets, and the API policy on every API answer', async () => {
     const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
     const asset = /(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
     expect(asset).toBeDefined();
-    const answers = {
-      page,
+    const documents = { page, asset: await fetch(`${server.url}${asset}`) };
+    const apiAnswers = {
       json: await fetch(`${server.url}/api/v1/courses`),
       unauthenticated: await fetch(`${server.url}/api/v1/me/learning`),
       notFound: await fetch(`${server.url}/api/v1/no-such-route`),
       badUrl: await fetch(`${server.url}/api/v1/courses/%E0%A4%A`),
-      asset: await fetch(`${server.url}${asset}`),
     };
-    const statuses = Object.fromEntries(Object.entries(answers).map(([kind, res]) => [kind, res.status]));
-    expect(statuses).toEqual({ page: 200, json: 200, unauthenticated: 401, notFound: 404, badUrl: 400, asset: 200 });
-    const expected = page.headers.get('content-security-policy');
-    for (const [kind, res] of Object.entries(answers)) {
-      const sent = {
+    const statuses = Object.fromEntries(
+      Object.entries({ ...documents, ...apiAnswers }).map(([kind, res]) => [kind, res.status]),
+    );
+    expect(statuses).toEqual({ page: 200, asset: 200, json: 200, unauthenticated: 401, notFound: 404, badUrl: 400 });
+    const sent = (kind: string, res: Response) => ({
+      kind,
+      csp: res.headers.get('content-security-policy'),
+      nosniff: res.headers.get('x-content-type-options'),
+      frame: res.headers.get('x-frame-options'),
+      referrer: res.headers.get('referrer-policy'),
+      resources: res.headers.get('cross-origin-resource-policy'),
+      opener: res.headers.get('cross-origin-opener-policy'),
+      poweredBy: res.headers.get('x-powered-by'),
+    });
+    const common = {
+      nosniff: 'nosniff',
+      frame: 'DENY',
+      referrer: 'no-referrer',
+      resources: 'same-origin',
+      poweredBy: null,
+    };
+    const documentPolicy = page.headers.get('content-security-policy') ?? '';
+    expect(documentPolicy).toContain("script-src 'self'");
+    for (const [kind, res] of Object.entries(documents)) {
+      expect(sent(kind, res)).toEqual({ kind, csp: documentPolicy, opener: 'same-origin', ...common });
+    }
+    // JSON is never rendered as a page: nothing may load from it, nothing may frame it, and the
+    // headers only a document uses are left out.
+    for (const [kind, res] of Object.entries(apiAnswers)) {
+      expect(sent(kind, res)).toEqual({
         kind,
-        csp: res.headers.get('content-security-policy'),
-        nosniff: res.headers.get('x-content-type-options'),
-        frame: res.headers.get('x-frame-options'),
-        referrer: res.headers.get('referrer-policy'),
-        poweredBy: res.headers.get('x-powered-by'),
-      };
-      expect(sent).toEqual({
-        kind,
-        csp: expected,
-        nosniff: 'nosniff',
-        frame: 'DENY',
-        referrer: 'no-referrer',
-        poweredBy: null,
+        csp: "default-src 'none';frame-ancestors 'none'",
+        opener: null,
+        ...common,
       });
+      for (const documentOnly of ['origin-agent-cluster', 'x-dns-prefetch-control', 'x-xss-protection']) {
+        expect(res.headers.get(documentOnly), `${kind}: ${documentOnly}`).toBeNull();
+      }
     }
   });
 

@@ -24,7 +24,12 @@ import { registerConditionalGet } from './etag.js';
 import { registerInputGuard } from './input-guard.js';
 import { registerRequestContext, RequestLogController } from './request-context.js';
 import { cacheRateLimitStore } from './rate-limit.js';
-import { applySecurityHeaders, lectioSecurityHeaders, registerSecurityHeaders } from './security-headers.js';
+import {
+  applySecurityHeaders,
+  lectioSecurityHeaders,
+  registerSecurityHeaders,
+  securityHeadersFor,
+} from './security-headers.js';
 import { memoizingSerializerCompiler } from './serializer.js';
 
 export interface AppOptions {
@@ -82,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors raised before routing (bad URL escapes, overlong parameters, unparsable requests)
     // answer in the API's error shape too.
     frameworkErrors: (error, request, reply) => {
-      applySecurityHeaders(reply, security);
+      applySecurityHeaders(reply, securityHeadersFor(request.url, security));
       frameworkErrorHandler(error, request, reply);
     },
     clientErrorHandler,
