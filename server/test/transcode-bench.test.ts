@@ -22,10 +22,12 @@ describe('transcode benchmark smoke run', { timeout: 240_000 }, () => {
       expect(result.medians[variant], variant).toBeGreaterThan(0);
     }
     expect(result.ratioSequential).toBeGreaterThan(0);
-    // CPU time barely depends on what else the machine runs: decoding once must cost less than
-    // decoding once per rung.
+    // One pass saves only the repeated decodes: the full run measured 1.14x the CPU time for one
+    // process per rung (docs/benchmarks.md). On a 6 s clip, run once, on a machine busy with the
+    // other test files, ffmpeg's CPU time varies by more than that (a CI run measured 1.00), so
+    // the smoke run checks that the figures are reported, not how they compare.
     expect(result.cpu.one_pass[0]).toBeGreaterThan(0);
-    expect(result.cpuRatio).toBeGreaterThan(1);
+    expect(Number.isFinite(result.cpuRatio) && result.cpuRatio > 0).toBe(true);
     expect(result.realtimeFactor).toBeGreaterThan(0);
 
     // Same settings, same content: the two ways give the same rungs at about the same size.
