@@ -125,8 +125,12 @@ const POPULAR = sql`enrollment_count desc, view_count desc, rating_average desc`
 function orderBy(sort: SearchSort, hasText: boolean): SQL {
   switch (sort) {
     case 'relevance':
-      // Ranks are floats; rounding lets rating and popularity decide between equally relevant courses.
-      return hasText ? sql`round(rank::numeric, 2) desc, rating_average desc, ${POPULAR}, id` : sql`${POPULAR}, id`;
+      // Ranks are floats; rounding to two decimals lets rating and popularity decide between equally
+      // relevant courses. Rounded in float8, not numeric: a float-to-numeric cast formats the number
+      // as text first, which cost about a tenth of a broad search (every match is ranked).
+      return hasText
+        ? sql`floor(rank::float8 * 100 + 0.5) desc, rating_average desc, ${POPULAR}, id`
+        : sql`${POPULAR}, id`;
     case 'popular':
       return sql`${POPULAR}, id`;
     case 'rating':
@@ -215,7 +219,7 @@ export class SearchRepository {
    * set, so the text match happens once. Each facet counts the matches of the query and of every
    * filter except its own group (the usual faceting rule), so choosing `level=beginner` still
    * shows how many intermediate courses there are to switch to; all facets and the total come
-   * from a single GROUPING SETS pass.
+   * from one grouping pass over the counted matches.
    *
    * Counting stops at `countCap` matches: a query matching more (a very broad word, or no word
    * at all on a large catalog) reports the total and facet counts of the first `countCap` as
@@ -253,47 +257,57 @@ export class SearchRepository {
                 counted as (select * from m limit ${this.countCap + 1}),`
             : sql`with counted as materialized (${browseCountSet(filters)} limit ${this.countCap + 1}),`
         }
-        -- grouping(category_id, level, language): 3 = per category, 5 = per level, 6 = per language, 7 = all.
+        -- One group per (category, level, language), with the counts the facets need inside each:
+        -- fc, fl and fg depend on those three columns alone, so they are constant within a group,
+        -- and each facet below sums the few groups that pass the other groups' filters. One hash
+        -- lookup and eight counters per match, where the grouping sets before this cost three and
+        -- forty-four (a fifth of a broad search's time).
         g as (
-          select grouping(category_id, level, language) as set, category_id, level, language,
+          select category_id, level, language, fc, fl, fg,
             count(*) as n_all,
-            count(*) filter (where fc and fl and fg and fp and fr) as n_total,
-            count(*) filter (where fl and fg and fp and fr) as n_category,
-            count(*) filter (where fc and fg and fp and fr) as n_level,
-            count(*) filter (where fc and fl and fp and fr) as n_language,
-            count(*) filter (where fc and fl and fg and fr and price_amount = 0) as n_free,
-            count(*) filter (where fc and fl and fg and fr and price_amount > 0) as n_paid,
-            count(*) filter (where fc and fl and fg and fp and rating_average >= 4) as n_r4,
-            count(*) filter (where fc and fl and fg and fp and rating_average >= 3) as n_r3,
-            count(*) filter (where fc and fl and fg and fp and rating_average >= 2) as n_r2,
-            count(*) filter (where fc and fl and fg and fp and rating_average >= 1) as n_r1
+            count(*) filter (where fp and fr) as n_pr,
+            count(*) filter (where fr and price_amount = 0) as n_free,
+            count(*) filter (where fr and price_amount > 0) as n_paid,
+            count(*) filter (where fp and rating_average >= 4) as n_r4,
+            count(*) filter (where fp and rating_average >= 3) as n_r3,
+            count(*) filter (where fp and rating_average >= 2) as n_r2,
+            count(*) filter (where fp and rating_average >= 1) as n_r1
           from counted
-          group by grouping sets ((category_id), (level), (language), ())
+          group by category_id, level, language, fc, fl, fg
+        ),
+        by_category as (
+          select category_id, sum(n_pr)::int as n from g where fl and fg group by category_id having sum(n_pr) > 0
+        ),
+        everything as (
+          select coalesce(sum(n_pr), 0)::int as total, coalesce(sum(n_free), 0)::int as free,
+            coalesce(sum(n_paid), 0)::int as paid, coalesce(sum(n_r4), 0)::int as r4,
+            coalesce(sum(n_r3), 0)::int as r3, coalesce(sum(n_r2), 0)::int as r2, coalesce(sum(n_r1), 0)::int as r1
+          from g where fc and fl and fg
         )
         select
-          coalesce((select n_all from g where set = 7), 0)::int as text_matches,
-          coalesce((select n_total from g where set = 7), 0)::int as total,
+          (select coalesce(sum(n_all), 0)::int from g) as text_matches,
+          (select total from everything) as total,
           ${pageIds(hasText ? sql`m` : sql`(${matchSet(text, filters, sort)}) m`, sort, hasText, paging)} as ids,
           (select json_agg(json_build_object('slug', slug, 'count', n) order by n desc, slug)
              from (select slug, sum(n)::int as n from (
                      -- Credit each category's count to the category and to its parent, so a top
                      -- category includes its subcategories.
-                     select cat.slug, g.n_category as n from g join categories cat on cat.id = g.category_id
-                     where g.set = 3 and g.n_category > 0
+                     select cat.slug, c.n from by_category c join categories cat on cat.id = c.category_id
                      union all
-                     select parent.slug, g.n_category from g join categories cat on cat.id = g.category_id
-                       join categories parent on parent.id = cat.parent_id
-                     where g.set = 3 and g.n_category > 0) s
+                     select parent.slug, c.n from by_category c join categories cat on cat.id = c.category_id
+                       join categories parent on parent.id = cat.parent_id) s
                    group by slug) x) as category,
-          (select json_agg(json_build_object('value', level, 'count', n_level::int) order by level)
-             from g where set = 5 and n_level > 0) as level,
-          (select json_agg(json_build_object('value', language, 'count', n_language::int) order by language)
-             from g where set = 6 and n_language > 0) as language,
-          (select json_build_object('free', n_free::int, 'paid', n_paid::int) from g where set = 7) as price,
+          (select json_agg(json_build_object('value', level, 'count', n) order by level)
+             from (select level, sum(n_pr)::int as n from g where fc and fg group by level having sum(n_pr) > 0) x)
+            as level,
+          (select json_agg(json_build_object('value', language, 'count', n) order by language)
+             from (select language, sum(n_pr)::int as n from g where fc and fl group by language having sum(n_pr) > 0) x)
+            as language,
+          (select json_build_object('free', free, 'paid', paid) from everything) as price,
           (select json_build_array(
-              json_build_object('min', 4, 'count', n_r4::int), json_build_object('min', 3, 'count', n_r3::int),
-              json_build_object('min', 2, 'count', n_r2::int), json_build_object('min', 1, 'count', n_r1::int))
-             from g where set = 7) as rating
+              json_build_object('min', 4, 'count', r4), json_build_object('min', 3, 'count', r3),
+              json_build_object('min', 2, 'count', r2), json_build_object('min', 1, 'count', r1))
+             from everything) as rating
       `),
     );
     const capped = row!.text_matches > this.countCap;
