@@ -41,7 +41,7 @@ const COURSES: CourseFixture[] = [
     slug: 'python-for-beginners',
     title: '입문자를 위한 파이썬',
     subtitle: '처음 배우는 프로그래밍',
-    description: '변수와 함수부터 차근차근 배웁니다.',
+    description: '변수와 함수부터 차근차근 배웁니다. 실습은 Jupyter로 합니다.',
     level: 'beginner',
     price: 0,
     category: 'python',
@@ -213,6 +213,10 @@ describe.each(DATABASE_BACKENDS)('search [%s]', (backend) => {
       expect(await slugs(q('learn'))).toEqual(['machine-learning-en']);
     });
 
+    it('finds a Latin word with a Korean particle glued to it: jupyter → "… Jupyter로 합니다"', async () => {
+      expect(await slugs(q('jupyter'))).toEqual(['python-for-beginners']);
+    });
+
     it('answers nothing, not everything, for a query that matches nothing', async () => {
       const result = await search(q('양자역학'));
       expect(result).toMatchObject({ items: [], total: 0 });
@@ -329,6 +333,42 @@ describe.each(DATABASE_BACKENDS)('search [%s]', (backend) => {
         { min: 2, count: 1 },
         { min: 1, count: 1 },
       ]);
+    });
+
+    it('leaves each facet its own filter out, with and without query text', async () => {
+      // Browsing data courses rated 4 or more: data-analysis-practice (4.8), python-visualization (4.0).
+      const browsing = await search('category=data&minRating=4');
+      expect(browsing.total).toBe(2);
+      // Categories ignore the category filter but keep the rating one (machine-learning-en is 3.9).
+      expect(browsing.facets.category).toEqual([
+        { slug: 'data', count: 2 },
+        { slug: 'programming', count: 2 },
+        { slug: 'python', count: 1 },
+        { slug: 'web', count: 1 },
+      ]);
+      // Ratings ignore the rating filter but keep the category one.
+      expect(browsing.facets.rating).toEqual([
+        { min: 4, count: 2 },
+        { min: 3, count: 3 },
+        { min: 2, count: 3 },
+        { min: 1, count: 3 },
+      ]);
+      expect(browsing.facets.level).toEqual([{ value: 'intermediate', count: 2 }]);
+      expect(browsing.facets.price).toEqual({ free: 0, paid: 2 });
+
+      // 데이터 is in every data course (its category is 데이터 과학); only one of them is in English.
+      const english = await search(`${q('데이터')}&language=en`);
+      expect(english.items.map((i) => i.slug)).toEqual(['machine-learning-en']);
+      expect(english.facets.language).toEqual([
+        { value: 'ko', count: 2 },
+        { value: 'en', count: 1 },
+      ]);
+      expect(english.facets.category).toEqual([{ slug: 'data', count: 1 }]);
+      expect(english.facets.level).toEqual([{ value: 'advanced', count: 1 }]);
+      // Free courses among the matches, whatever the price filter says: none.
+      const free = await search(`${q('데이터')}&free=true`);
+      expect(free.total).toBe(0);
+      expect(free.facets.price).toEqual({ free: 0, paid: 3 });
     });
   });
 

@@ -7,6 +7,7 @@ import {
   koreanTsQuery,
   latinPrefixTsQuery,
   stripParticle,
+  withoutHangul,
 } from './analyzer.js';
 
 describe('Korean bigrams', () => {
@@ -52,6 +53,18 @@ describe('particles', () => {
     const q = analyzeQuery('React를 배우기');
     expect(q.latin).toBe('React');
     expect(q.korean).toEqual([{ bigrams: ['배우', '우기'], prefix: false }]);
+  });
+});
+
+describe('the English vector', () => {
+  const latin = (text: string) => withoutHangul(text).replace(/\s+/gu, ' ').trim();
+
+  it('gets the Latin words only, with the particles glued to them split off', () => {
+    expect(latin('React로 만드는 앱, Python을 배우는 AWS에서')).toBe('React , Python AWS');
+  });
+
+  it('blanks decomposed Hangul (NFD) too', () => {
+    expect(latin('Docker와 쿠버네티스'.normalize('NFD'))).toBe('Docker');
   });
 });
 

@@ -82,6 +82,17 @@ export function documentBigrams(text: string): string {
 }
 
 /**
+ * The text with its Hangul runs blanked out: what the English configuration is given. Korean is
+ * searched through bigrams alone and a query's Latin part never holds Hangul, so Korean words in
+ * the English vector could never match; they made a Korean course's row a third larger. Blanking
+ * them also splits a particle off the Latin word it is glued to: PostgreSQL's parser keeps
+ * `React로` as one word, `react로`, which a search for `react` did not find.
+ */
+export function withoutHangul(text: string): string {
+  return text.normalize('NFC').replace(HANGUL_RUN, ' ');
+}
+
+/**
  * Drops one trailing particle from a query word, but only when at least two syllables remain:
  * `파이썬을` → `파이썬`, `서울에서` → `서울`, while `사과` or `속도` stay whole (their last syllable
  * only looks like a particle). Over-stripping costs a little precision, never recall: the stem's

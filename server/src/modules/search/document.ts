@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
 import { rowsOf } from '../../platform/db/rows.js';
-import { documentBigrams, fold } from './analyzer.js';
+import { documentBigrams, fold, withoutHangul } from './analyzer.js';
 import type { CourseSearchIndexer } from './indexer.js';
 
 /** Long descriptions add little relevance but cost index size; the start says what a course is. */
@@ -26,9 +26,10 @@ function parts(row: SourceRow) {
   const body = `${row.description.slice(0, DESCRIPTION_LIMIT)} ${row.outline}`;
   return {
     id: row.id,
-    title,
-    labels,
-    body,
+    // For the English vector: Latin words only (see withoutHangul); Korean goes to the bigrams.
+    title: withoutHangul(title),
+    labels: withoutHangul(labels),
+    body: withoutHangul(body),
     ko_title: documentBigrams(title),
     ko_labels: documentBigrams(labels),
     ko_body: documentBigrams(body),

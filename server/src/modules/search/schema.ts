@@ -7,8 +7,9 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 /**
  * One search document per published course, rebuilt from the course on every change (and by
  * `lectio reindex`). PostgreSQL has no Korean parser, so Korean text is indexed as application-built
- * character bigrams in `bigrams`; English goes through the `english` configuration (stemming) in
- * `words`; `title_folded` feeds pg_trgm for typo tolerance and autocomplete.
+ * character bigrams in `bigrams`; the rest (Latin words, Hangul blanked out) goes through the
+ * `english` configuration (stemming) in `words`; `title_folded` feeds pg_trgm for typo tolerance
+ * and autocomplete.
  *
  * The course columns search filters, sorts and counts facets on are copied here, so a search reads
  * one row per match instead of joining `courses` for every match (the cost that grew with the
