@@ -121,6 +121,7 @@ import { defaultDiskPaths, Metrics } from './platform/telemetry/metrics.js';
 import { metricsRoute } from './platform/telemetry/metrics-http.js';
 import { measureJobs } from './platform/telemetry/job-metrics.js';
 import { QUEUE_NAMES } from './platform/queue/port.js';
+import { ShutdownProgress } from './main/shutdown.js';
 
 /** Every adapter, built once from Config. Nothing else constructs adapters. */
 export interface Platform {
@@ -208,16 +209,17 @@ export async function openPlatform(config: Config, purpose: string, log?: Logger
   }
 }
 
-export async function closePlatform(platform: Platform): Promise<void> {
+/** Closes every connection; `progress` names the ones still closing (see shutdown.ts). */
+export async function closePlatform(platform: Platform, progress = new ShutdownProgress()): Promise<void> {
   const results = await Promise.allSettled([
-    platform.queue.close(),
-    platform.cache.close(),
-    platform.storage.close(),
-    platform.mail.close(),
-    platform.cdn.close(),
-    platform.payments?.close(),
+    progress.closing('queue connections', () => platform.queue.close()),
+    progress.closing('cache', () => platform.cache.close()),
+    progress.closing('storage', () => platform.storage.close()),
+    progress.closing('mail', () => platform.mail.close()),
+    progress.closing('CDN', () => platform.cdn.close()),
+    progress.closing('payments', () => platform.payments?.close()),
   ]);
-  await platform.database.close();
+  await progress.closing('database pool', () => platform.database.close());
   for (const r of results) if (r.status === 'rejected') platform.log.warn({ err: r.reason }, 'error while closing');
 }
 

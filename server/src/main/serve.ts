@@ -17,6 +17,7 @@ import type { DatabasePort } from '../platform/db/port.js';
 import { QUEUE_NAMES, type QueueName } from '../platform/queue/port.js';
 import type { Logger } from '../platform/telemetry/logger.js';
 import { startMetricsListener, type MetricsListener } from '../platform/telemetry/metrics-http.js';
+import { ShutdownProgress } from './shutdown.js';
 
 export interface ServeOptions {
   api: boolean;
@@ -25,7 +26,12 @@ export interface ServeOptions {
   queues?: QueueName[];
   /** The process's logger; by default one writing JSON lines to stdout at LOG_LEVEL. */
   logger?: Logger;
+  /** How often a slow stop says what it still waits for (SHUTDOWN_REPORT_MS); tests shorten it. */
+  shutdownReportMs?: number;
 }
+
+/** Well inside the time a stop is given (SHUTDOWN_TIMEOUT_SECONDS + 5 s), so it is seen before the exit. */
+export const SHUTDOWN_REPORT_MS = 10_000;
 
 export interface RunningServer {
   url: string | undefined;
@@ -116,10 +122,16 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: no new requests or jobs; finishing what is in flight');
-        await app?.close();
-        await metricsListener?.close();
-        await platform.queue.stopWorkers();
-        await closePlatform(platform);
+        const progress = new ShutdownProgress();
+        const stopReporting = progress.reportWhileWaiting(log, options.shutdownReportMs ?? SHUTDOWN_REPORT_MS);
+        try {
+          await progress.closing('HTTP requests in flight', () => app?.close());
+          await progress.closing('metrics listener', () => metricsListener?.close());
+          await progress.closing('jobs in flight', () => platform.queue.stopWorkers());
+          await closePlatform(platform, progress);
+        } finally {
+          stopReporting();
+        }
       })();
       return stopping;
     },

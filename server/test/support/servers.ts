@@ -9,6 +9,11 @@ import { serve, type RunningServer } from '../../src/main/serve.js';
 import type { Logger } from '../../src/platform/telemetry/logger.js';
 import { freePort } from './private-services.js';
 
+interface ServerOptions {
+  logger?: Logger;
+  shutdownReportMs?: number;
+}
+
 export interface TestServer {
   url: string;
   services: Services;
@@ -25,8 +30,11 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   mode = { api: true, worker: true },
-  /** A logger of the test's own, to read what the server writes (logs are silent otherwise). */
-  options: { logger?: Logger } = {},
+  /**
+   * A logger of the test's own, to read what the server writes (logs are silent otherwise), and
+   * how often a slow stop reports what it waits for.
+   */
+  options: ServerOptions = {},
 ): Promise<TestServer> {
   // Another test can still bind the port between freePort() and serve(): try a fresh one.
   for (let attempt = 1; ; attempt++) {
@@ -41,7 +49,7 @@ export async function startTestServer(
 async function startOnce(
   env: Record<string, string>,
   mode: { api: boolean; worker: boolean },
-  options: { logger?: Logger },
+  options: ServerOptions,
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lectio-data-'));
   const port = await freePort();
@@ -57,7 +65,7 @@ async function startOnce(
   });
   let server: RunningServer;
   try {
-    server = await serve(config, { ...mode, logger: options.logger });
+    server = await serve(config, { ...mode, ...options });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
