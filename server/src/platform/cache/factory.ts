@@ -13,6 +13,13 @@ import { RedisCache } from './redis.js';
 export const NEAR_PREFIXES = ['catalog:', 'progress:lesson:'] as const;
 
 /**
+ * The catalog's pages are written once: each key ends in its family's generation
+ * (modules/catalog/invalidation.ts), and a change renews the generation instead of rewriting the
+ * page. Only the generation tokens (`catalog:gen:`) and the lesson facts are rewritten in place.
+ */
+export const nearWriteOnce = (key: string): boolean => key.startsWith('catalog:') && !key.startsWith('catalog:gen:');
+
+/**
  * Short: with the bus, only a lost message can leave a copy stale, and then for at most this long;
  * long enough that a page read a thousand times a second is fetched from Redis once in a while.
  * Small: a copy only pays for itself on a key read several times within the TTL (the hot lists and
@@ -26,7 +33,7 @@ type NearOptions = Pick<NearCacheOptions, 'log'>;
 
 /** The one place that picks the cache backend; hot keys get an in-process copy in front of it. */
 export async function createCache(config: Config['cache'], options: NearOptions = {}): Promise<CachePort> {
-  const near = { prefixes: NEAR_PREFIXES, ...NEAR_LIMITS, log: options.log };
+  const near = { prefixes: NEAR_PREFIXES, writeOnce: nearWriteOnce, ...NEAR_LIMITS, log: options.log };
   if (config.backend === 'redis') {
     const namespace = `${config.prefix}:`;
     const shared = await RedisCache.open({ url: config.url, namespace });

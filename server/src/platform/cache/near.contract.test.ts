@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CatalogCache } from '../../modules/catalog/invalidation.js';
+import { nearWriteOnce } from './factory.js';
 import { MemoryCache } from './memory.js';
 import { NearCache, type NearCacheOptions } from './near.js';
 import type { CachePort } from './port.js';
@@ -186,8 +187,30 @@ describe('near cache', () => {
     await eventually(async () => (await b.get('hot:gen')) === undefined, 1_000);
   });
 
+  it('announces no write of a key written once: the other process keeps its copy of it', async () => {
+    const published: string[][] = [];
+    const [a, b] = await twoProcesses({ writeOnce: (key) => key.startsWith('catalog:page:') });
+    const bus = (a as unknown as { options: NearCacheOptions }).options.bus!;
+    const publish = bus.publish.bind(bus);
+    bus.publish = async (message) => {
+      published.push(message.keys);
+      return publish(message);
+    };
+    await a.set('catalog:page:1:g1', 'v1', 60);
+    expect(await b.get('catalog:page:1:g1')).toBe('v1'); // b now holds a copy
+    // Rewriting a key written once breaks the contract; it shows that no message went out.
+    await a.set('catalog:page:1:g1', 'v2', 60);
+    await sleep(200);
+    expect(await b.get('catalog:page:1:g1')).toBe('v1');
+    expect(await a.get('catalog:page:1:g1')).toBe('v2');
+    // Any other near key is still announced.
+    await a.set('catalog:gen:lists', 'g2', 60);
+    expect(published).toEqual([['catalog:gen:lists']]);
+  });
+
   it('serves the catalog from memory in each process and shows an edit made in the other at once', async () => {
-    const [a, b] = await twoProcesses();
+    // With the predicate the processes run with: pages are written once, generations announced.
+    const [a, b] = await twoProcesses({ writeOnce: nearWriteOnce });
     let title = 'v1';
     let loads = 0;
     const load = async () => {

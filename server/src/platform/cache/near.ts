@@ -35,6 +35,13 @@ export interface NearCacheOptions {
   /** Bound on the JSON size of everything held (an estimate of the memory, not a measure). */
   maxBytes: number;
   bus?: InvalidationBus;
+  /**
+   * Near keys written once: their name carries everything their value depends on (a catalog page's
+   * key carries its generation; a change makes a new key), so no other process can hold a different
+   * value under it, and writing one tells no one. Without this every fill of an uncached page sent
+   * every other process a message to drop a copy it could not have.
+   */
+  writeOnce?: (key: string) => boolean;
   log?: { warn(details: object, message: string): void };
   now?: () => number;
 }
@@ -71,8 +78,9 @@ function deepFreeze<T>(value: T): T {
  * should not be put there.
  *
  * Coherence: every write of a near key through this process updates its copy and tells the other
- * processes (the bus) to drop theirs; an `epoch` bumped on every invalidation keeps a read that
- * was already on its way to Redis from storing a value older than the invalidation.
+ * processes (the bus) to drop theirs (but for keys written once, see `writeOnce`); an `epoch`
+ * bumped on every invalidation keeps a read that was already on its way to Redis from storing a
+ * value older than the invalidation.
  */
 export class NearCache implements CachePort {
   readonly backend: CachePort['backend'];
@@ -239,6 +247,12 @@ export class NearCache implements CachePort {
 
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     if (!this.isNear(key)) return this.inner.set(key, value, ttlSeconds);
+    if (this.options.writeOnce?.(key)) {
+      // Nothing to invalidate here or elsewhere: a read of this key can only bring the same value.
+      await this.inner.set(key, value, ttlSeconds);
+      this.store(key, value, ttlSeconds);
+      return;
+    }
     this.drop([key], []);
     await this.inner.set(key, value, ttlSeconds);
     this.drop([key], []);
