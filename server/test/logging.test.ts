@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
@@ -8,6 +7,7 @@ import { createLogger, redact, redactString } from '../src/platform/telemetry/lo
 import { startTracing, type Tracing } from '../src/platform/telemetry/tracing.js';
 import { ApiClient } from './support/accounts.js';
 import { PASSWORD, unique } from './support/catalog.js';
+import { LogCapture } from './support/log-capture.js';
 import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
 
 /**
@@ -27,19 +27,7 @@ interface LogLine {
   [key: string]: unknown;
 }
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, callback: () => void) {
-    this.text += chunk.toString('utf8');
-    callback();
-  }
-  lines(): LogLine[] {
-    return this.text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as LogLine);
-  }
-}
+class Capture extends LogCapture<LogLine> {}
 
 const TRACE_ID = randomBytes(16).toString('hex');
 const traceparent = (traceId: string) => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;

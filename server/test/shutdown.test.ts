@@ -1,23 +1,11 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/platform/telemetry/logger.js';
+import { LogCapture } from './support/log-capture.js';
 import { startTestServer, waitUntil, type TestServer } from './support/servers.js';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, callback: () => void) {
-    this.text += chunk.toString('utf8');
-    callback();
-  }
-  lines(): { msg?: string; waitingFor?: string[] }[] {
-    return this.text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg?: string; waitingFor?: string[] });
-  }
-}
+class Capture extends LogCapture<{ msg?: string; waitingFor?: string[] }> {}
 
 /**
  * A stop finishes what is in flight. When that takes long (here a request whose body never ends),
