@@ -137,19 +137,27 @@ export class CatalogRepository {
   }
 
   /**
-   * One page of published courses. The page's ids are picked from `courses` alone (an index-only
-   * scan of the sort's partial index, courses_list_*_idx) and only those rows are joined to their
-   * instructor and category: joining first would join every row the offset skips, or every row
-   * of a category before sorting it.
+   * One page of published courses. The page's ids are picked from `courses` alone, by an
+   * index-only scan of the sort's partial index (courses_list_*_idx; within categories
+   * courses_category_list_*_idx), and only those rows are joined to their instructor and category:
+   * joining first would join every row the offset skips, or every row of a category before
+   * sorting it. One category is compared with `=`, so its page is one range of its index; several
+   * (a parent with its subcategories) with `= any(...)`, each category's range read and the few
+   * hundred ids sorted. (A merge of the ranges, a UNION ALL branch per category, read fewer rows
+   * but cost more to plan than it saved: docs/benchmarks.md, "Eighth round".)
    */
   async pagePublished(query: PublishedQuery & { page: number; pageSize: number }): Promise<CardRow[]> {
-    const byCategory = query.categoryIds !== undefined;
+    const categoryIds = query.categoryIds;
     const byInstructor = query.instructorId !== undefined;
+    const byCategory = categoryIds === undefined ? 'none' : categoryIds.length === 1 ? 'one' : 'any';
     const prepared = this.queries.get(`page:${query.sort}:${byCategory}:${byInstructor}`, (name) => {
       const conditions: SQL[] = [published];
+      if (byCategory === 'one') conditions.push(eq(courses.categoryId, sql.placeholder('categoryId')));
       // One parameter for any number of categories, as an array literal: the statement's text must
       // not depend on how many there are. uuids need no quoting inside it.
-      if (byCategory) conditions.push(sql`${courses.categoryId} = any(${sql.placeholder('categoryIds')}::uuid[])`);
+      if (byCategory === 'any') {
+        conditions.push(sql`${courses.categoryId} = any(${sql.placeholder('categoryIds')}::uuid[])`);
+      }
       if (byInstructor) conditions.push(eq(courses.instructorId, sql.placeholder('instructorId')));
       const page = this.primary
         .select({ id: courses.id })
@@ -169,7 +177,8 @@ export class CatalogRepository {
         .prepare(name);
     });
     return prepared.execute({
-      categoryIds: `{${(query.categoryIds ?? []).join(',')}}`,
+      categoryId: categoryIds?.[0],
+      categoryIds: `{${(categoryIds ?? []).join(',')}}`,
       instructorId: query.instructorId,
       limit: query.pageSize,
       offset: (query.page - 1) * query.pageSize,

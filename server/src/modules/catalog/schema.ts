@@ -107,6 +107,31 @@ export const courses = pgTable(
         t.id.desc().nullsFirst(),
       )
       .where(sql`${t.status} = 'published'`),
+    // The same three sorts within one category, led by it: a category's page is one range of its
+    // index (no sort, no heap reads), and a parent category's pages merge its children's ranges
+    // (CatalogRepository.pagePublished). Without them a category page read every course of the
+    // category from the table and sorted them: 1-3 ms of PostgreSQL per uncached page.
+    index('courses_category_list_newest_idx')
+      .on(t.categoryId, t.publishedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.status} = 'published'`),
+    index('courses_category_list_popular_idx')
+      .on(
+        t.categoryId,
+        t.enrollmentCount.desc().nullsFirst(),
+        t.viewCount.desc().nullsFirst(),
+        t.publishedAt.desc().nullsFirst(),
+        t.id.desc().nullsFirst(),
+      )
+      .where(sql`${t.status} = 'published'`),
+    index('courses_category_list_rating_idx')
+      .on(
+        t.categoryId,
+        t.ratingAverage.desc().nullsFirst(),
+        t.ratingCount.desc().nullsFirst(),
+        t.publishedAt.desc().nullsFirst(),
+        t.id.desc().nullsFirst(),
+      )
+      .where(sql`${t.status} = 'published'`),
     check('courses_price_nonnegative', sql`${t.priceAmount} is null or ${t.priceAmount} >= 0`),
     check('courses_rating_range', sql`${t.ratingAverage} >= 0 and ${t.ratingAverage} <= 5`),
   ],
