@@ -4,14 +4,14 @@ import { PreparedQueries } from '../../platform/db/prepared.js';
 import { enrollments, wishlistItems } from '../enrollments/schema.js';
 import { users } from '../users/schema.js';
 import type { courseSections } from './schema.js';
-import { categories, courses, lessonAttachments, lessons } from './schema.js';
+import { categories, courses, lessonAttachments, lessons, LIST_SORTS } from './schema.js';
 
 export type CourseRow = typeof courses.$inferSelect;
 export type SectionRow = typeof courseSections.$inferSelect;
 export type LessonRow = typeof lessons.$inferSelect;
 export type AttachmentRow = typeof lessonAttachments.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
-export type CourseSort = 'newest' | 'popular' | 'rating';
+export type CourseSort = keyof typeof LIST_SORTS;
 
 /** What a course card shows: the course with its instructor's name and its category. */
 export const cardColumns = {
@@ -62,11 +62,10 @@ export interface CardRow {
   categoryNameEn: string | null;
 }
 
-const ORDER: Record<CourseSort, SQL[]> = {
-  newest: [desc(courses.publishedAt), desc(courses.id)],
-  popular: [desc(courses.enrollmentCount), desc(courses.viewCount), desc(courses.publishedAt), desc(courses.id)],
-  rating: [desc(courses.ratingAverage), desc(courses.ratingCount), desc(courses.publishedAt), desc(courses.id)],
-};
+/** Each sort's ORDER BY, from the columns its indexes are built on (LIST_SORTS). */
+const ORDER = Object.fromEntries(
+  (Object.keys(LIST_SORTS) as CourseSort[]).map((sort) => [sort, LIST_SORTS[sort].map((key) => desc(courses[key]))]),
+) as Record<CourseSort, SQL[]>;
 
 const published = eq(courses.status, 'published');
 

@@ -40,6 +40,17 @@ export const categories = pgTable(
   (t) => [uniqueIndex('categories_slug_key').on(t.slug), index('categories_parent_idx').on(t.parentId, t.position)],
 );
 
+/**
+ * The public course list's sorts: each descending on these columns in this order, ending in the id
+ * so the order is total and a page boundary never splits ties. The list's indexes below and the
+ * repository's ORDER BY are both made from this, so they cannot drift apart.
+ */
+export const LIST_SORTS = {
+  newest: ['publishedAt', 'id'],
+  popular: ['enrollmentCount', 'viewCount', 'publishedAt', 'id'],
+  rating: ['ratingAverage', 'ratingCount', 'publishedAt', 'id'],
+} as const;
+
 export const courses = pgTable(
   'courses',
   {
@@ -86,52 +97,28 @@ export const courses = pgTable(
     index('courses_published_idx').on(t.status, t.publishedAt),
     index('courses_category_idx').on(t.categoryId, t.status),
     index('courses_tags_idx').using('gin', t.tags),
-    // The public list's three sorts, each ending in the id so a page is one index range: the page's
-    // ids come from an index-only scan and only those rows are joined (see listPublished).
-    index('courses_list_newest_idx')
-      .on(t.publishedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
-      .where(sql`${t.status} = 'published'`),
-    index('courses_list_popular_idx')
-      .on(
-        t.enrollmentCount.desc().nullsFirst(),
-        t.viewCount.desc().nullsFirst(),
-        t.publishedAt.desc().nullsFirst(),
-        t.id.desc().nullsFirst(),
-      )
-      .where(sql`${t.status} = 'published'`),
-    index('courses_list_rating_idx')
-      .on(
-        t.ratingAverage.desc().nullsFirst(),
-        t.ratingCount.desc().nullsFirst(),
-        t.publishedAt.desc().nullsFirst(),
-        t.id.desc().nullsFirst(),
-      )
-      .where(sql`${t.status} = 'published'`),
-    // The same three sorts within one category, led by it: a category's page is one range of its
-    // index (no sort, no heap reads), and a parent category's pages merge its children's ranges
-    // (CatalogRepository.pagePublished). Without them a category page read every course of the
-    // category from the table and sorted them: 1-3 ms of PostgreSQL per uncached page.
-    index('courses_category_list_newest_idx')
-      .on(t.categoryId, t.publishedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
-      .where(sql`${t.status} = 'published'`),
-    index('courses_category_list_popular_idx')
-      .on(
-        t.categoryId,
-        t.enrollmentCount.desc().nullsFirst(),
-        t.viewCount.desc().nullsFirst(),
-        t.publishedAt.desc().nullsFirst(),
-        t.id.desc().nullsFirst(),
-      )
-      .where(sql`${t.status} = 'published'`),
-    index('courses_category_list_rating_idx')
-      .on(
-        t.categoryId,
-        t.ratingAverage.desc().nullsFirst(),
-        t.ratingCount.desc().nullsFirst(),
-        t.publishedAt.desc().nullsFirst(),
-        t.id.desc().nullsFirst(),
-      )
-      .where(sql`${t.status} = 'published'`),
+    // Per list sort (LIST_SORTS), two partial indexes in exactly its ORDER BY (DESC NULLS FIRST,
+    // PostgreSQL's default for DESC, else the index cannot give the order): over all published
+    // courses, and led by the category, so a page of all courses or of one category is one index
+    // range. A page's ids come from an index-only scan and only those rows are joined
+    // (CatalogRepository.pagePublished). Without the category's, a category page read every course
+    // of the category from the table and sorted them: 1-3 ms of PostgreSQL per uncached page.
+    ...(Object.keys(LIST_SORTS) as (keyof typeof LIST_SORTS)[]).flatMap((sort) => {
+      // Made anew for each index: Drizzle's `.on()` takes a column's direction and resets it.
+      const ordered = () => {
+        const [first, ...rest] = LIST_SORTS[sort].map((key) => t[key].desc().nullsFirst());
+        return [first!, ...rest] as const;
+      };
+      const published = sql`${t.status} = 'published'`;
+      return [
+        index(`courses_list_${sort}_idx`)
+          .on(...ordered())
+          .where(published),
+        index(`courses_category_list_${sort}_idx`)
+          .on(t.categoryId, ...ordered())
+          .where(published),
+      ];
+    }),
     check('courses_price_nonnegative', sql`${t.priceAmount} is null or ${t.priceAmount} >= 0`),
     check('courses_rating_range', sql`${t.ratingAverage} >= 0 and ${t.ratingAverage} <= 5`),
   ],
