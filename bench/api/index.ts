@@ -21,7 +21,7 @@ import { startPrivateRedis } from '../../server/test/support/private-services.js
 import { startHelloWorld } from '../baselines/hello-world.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from '../lib/meta.js';
-import { SERVER_SETTINGS, startTunedPostgres } from './postgres.js';
+import { SERVER_SETTINGS, STATEMENT_STATS_SETTINGS, startTunedPostgres } from './postgres.js';
 import {
   BENCH_PASSWORD,
   openSeedDatabase,
@@ -32,6 +32,7 @@ import {
 } from './seed.js';
 import { startLectio, type LectioServer } from './server.js';
 import { sql } from 'drizzle-orm';
+import type { Db } from '../../server/src/platform/db/port.js';
 import { rowsOf } from '../../server/src/platform/db/rows.js';
 
 export const API_JSON = new URL('../../docs/benchmarks/api.json', import.meta.url);
@@ -45,6 +46,8 @@ export interface ApiBenchOptions {
   write: boolean;
   /** Only these scenarios (names as in SCENARIOS); all when empty. */
   only: string[];
+  /** Each scenario's costliest statements from pg_stat_statements (`--statements`). */
+  statements: boolean;
 }
 
 export const FULL_SIZES: SeedSizes = {
@@ -64,6 +67,7 @@ export function parseApiArgs(argv: string[]): ApiBenchOptions {
     smoke: false,
     write: true,
     only: [],
+    statements: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -88,6 +92,7 @@ export function parseApiArgs(argv: string[]): ApiBenchOptions {
     else if (flag === '--progress-rows') opts.sizes.progressRows = Math.floor(positive(next()));
     else if (flag === '--only') opts.only = next().split(',');
     else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--statements') opts.statements = true;
     else if (flag === '--smoke') {
       Object.assign(opts, {
         smoke: true,
@@ -215,6 +220,47 @@ export interface ScenarioResult extends LoadResult {
   ratioToCeiling: number;
   /** Extra facts a scenario checks (e.g. orders really paid by the webhook run). */
   notes: Record<string, number>;
+  /** With `--statements`: the statements PostgreSQL spent most time executing during the run. */
+  statements?: StatementCost[];
+}
+
+export interface StatementCost {
+  calls: number;
+  /** Execution time summed over the calls, and per call (planning is not counted). */
+  totalMs: number;
+  meanMs: number;
+  /**
+   * Its text with parameters as $n, whitespace collapsed, the outer select list shortened to `…`
+   * (a page's statements differ in their FROM and WHERE, not in their twenty columns), cut at 300
+   * characters.
+   */
+  query: string;
+}
+
+const TOP_STATEMENTS = 5;
+
+/** Forgets what pg_stat_statements counted so far (before a measured run). */
+async function resetStatementStats(db: Db): Promise<void> {
+  await db.execute(sql`select pg_stat_statements_reset()`);
+}
+
+/** The statements of the bench's database that took the most execution time since the reset. */
+async function topStatements(db: Db): Promise<StatementCost[]> {
+  const rows = rowsOf<{ calls: string | number; total: number; mean: number; query: string }>(
+    await db.execute(sql`
+      select s.calls, s.total_exec_time as total, s.mean_exec_time as mean,
+             left(regexp_replace(regexp_replace(s.query, '[[:space:]]+', ' ', 'g'),
+                                 '^select .*? from ', 'select … from '), 300) as query
+      from pg_stat_statements s join pg_database d on d.oid = s.dbid
+      where d.datname = current_database() and s.query not like '%pg_stat_statements%'
+      order by s.total_exec_time desc limit ${TOP_STATEMENTS}`),
+  );
+  return rows.map((r) => ({
+    calls: Number(r.calls),
+    totalMs: Math.round(Number(r.total) * 10) / 10,
+    meanMs: Math.round(Number(r.mean) * 1000) / 1000,
+    query: r.query,
+  }));
 }
 
 export interface Callers {
@@ -572,13 +618,17 @@ export async function runApiBench(
 ): Promise<ApiBenchResult> {
   const run = startMeta(argv);
   log('starting a private PostgreSQL (tuned) and Redis');
-  const [postgres, redis] = await Promise.all([startTunedPostgres(), startPrivateRedis()]);
+  const [postgres, redis] = await Promise.all([
+    startTunedPostgres('lectio_bench', opts.statements ? STATEMENT_STATS_SETTINGS : {}),
+    startPrivateRedis(),
+  ]);
   let server: LectioServer | undefined;
   let hello: Awaited<ReturnType<typeof startHelloWorld>> | undefined;
   const database = openSeedDatabase(postgres.url);
   try {
     const db = database.primary;
     await migrate(db);
+    if (opts.statements) await db.execute(sql`create extension if not exists pg_stat_statements`);
     const seed = await seedApiData(db, opts.sizes, log);
     const [version] = rowsOf<{ v: string }>(await db.execute(sql`select split_part(version(), ' on ', 1) as v`));
     const cores = os.availableParallelism();
@@ -667,6 +717,7 @@ export async function runApiBench(
         await settle(base.pids);
         const part = scenario.spec(ctx, connections, 'measure');
         const after = scenario.around ? await scenario.around(ctx, part) : undefined;
+        if (opts.statements) await resetStatementStats(db);
         const r = await runLoad({
           ...base,
           pids: apiPids(),
@@ -681,7 +732,13 @@ export async function runApiBench(
             (Object.keys(notes).length ? `  ${JSON.stringify(notes)}` : ''),
         );
         if (r.unexpected > 0) log(`    statuses: ${JSON.stringify(r.statusCounts)}`);
-        measured.push({ ...r, scenario: scenario.name, notes });
+        const statements = opts.statements ? await topStatements(db) : undefined;
+        for (const st of statements ?? []) {
+          log(
+            `    pg ${String(st.calls).padStart(7)} calls ${st.meanMs.toFixed(3).padStart(8)} ms each  ${st.query.slice(0, 120)}`,
+          );
+        }
+        measured.push({ ...r, scenario: scenario.name, notes, ...(statements ? { statements } : {}) });
         if (scenario.name === 'list_warm' && r.requests > 0 && ceilingRuns.length > 0) {
           sizedCeiling.push(await measureSizedCeiling(r, ceilingRuns[ceilingRuns.length - 1]!));
         }
@@ -710,7 +767,10 @@ export async function runApiBench(
         clusterFlag: server.clusterFlag,
         worker: true,
         benchEnv: server.benchEnv,
-        postgres: { version: version?.v ?? 'PostgreSQL', settings: SERVER_SETTINGS },
+        postgres: {
+          version: version?.v ?? 'PostgreSQL',
+          settings: { ...SERVER_SETTINGS, ...(opts.statements ? STATEMENT_STATS_SETTINGS : {}) },
+        },
         redis: 'Redis (private, no persistence)',
       },
       seed: { ...seedFacts, coldPaths: ctx.coldPaths.length },

@@ -23,16 +23,25 @@ export interface TunedPostgres {
   url: string;
 }
 
-export async function startTunedPostgres(database = 'lectio_bench'): Promise<TunedPostgres> {
+/**
+ * What `npm run bench -- api --statements` adds: PostgreSQL's per-statement counters, loaded only
+ * when asked for (the extension times every statement, which the plain run should not pay).
+ */
+export const STATEMENT_STATS_SETTINGS: Record<string, string> = { shared_preload_libraries: 'pg_stat_statements' };
+
+export async function startTunedPostgres(
+  database = 'lectio_bench',
+  extraSettings: Record<string, string> = {},
+): Promise<TunedPostgres> {
   const server = await startPrivatePostgres();
   try {
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
-    for (const [name, value] of Object.entries(SERVER_SETTINGS))
+    for (const [name, value] of Object.entries({ ...SERVER_SETTINGS, ...extraSettings }))
       await admin.query(`alter system set ${name} = '${value}'`);
     await admin.query(`create database ${database}`);
     await admin.end();
-    // shared_buffers only changes on a restart.
+    // shared_buffers and shared_preload_libraries only change on a restart.
     await server.stop();
     await server.start();
     return { server, url: server.url.replace(/\/postgres$/, `/${database}`) };

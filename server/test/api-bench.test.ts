@@ -14,9 +14,9 @@ import { renderDocument } from '../../bench/lib/report.js';
 describe('API benchmark smoke run', { timeout: 170_000 }, () => {
   it('loads every hot path, with no unexpected answer, and renders the report', async () => {
     expect(existsSync(new URL('../dist/main/cli.js', import.meta.url)), 'build the server first').toBe(true);
-    const opts = parseApiArgs(['--smoke']);
-    expect(opts).toMatchObject({ smoke: true, write: false, connections: [4], durationSeconds: 1 });
-    const result = await runApiBench(opts, ['api', '--smoke']);
+    const opts = parseApiArgs(['--smoke', '--statements']);
+    expect(opts).toMatchObject({ smoke: true, write: false, connections: [4], durationSeconds: 1, statements: true });
+    const result = await runApiBench(opts, ['api', '--smoke', '--statements']);
 
     expect(result.scenarios.map((s) => s.scenario)).toEqual(SCENARIOS.map((s) => s.name));
     for (const s of result.scenarios) {
@@ -36,6 +36,16 @@ describe('API benchmark smoke run', { timeout: 170_000 }, () => {
     expect(webhook.notes.ordersPaid).toBeGreaterThan(0);
     const cold = result.scenarios.find((s) => s.scenario === 'list_cold')!;
     expect(cold.notes.distinctPaths).toBeGreaterThanOrEqual(cold.requests);
+    // --statements: each run names what PostgreSQL spent its time on; an uncached list page reads
+    // courses, at least once per request that reached the database.
+    expect(result.setup.postgres.settings.shared_preload_libraries).toBe('pg_stat_statements');
+    const coldStatements = cold.statements ?? [];
+    expect(coldStatements.length).toBeGreaterThan(0);
+    const page = coldStatements.find((st) => st.query.startsWith('select … from (select "id" from "courses"'));
+    expect(page, JSON.stringify(coldStatements)).toBeDefined();
+    expect(page!.calls).toBeGreaterThan(0);
+    expect(page!.meanMs).toBeGreaterThan(0);
+    expect(result.scenarios.every((s) => Array.isArray(s.statements))).toBe(true);
     expect(result.ceiling[0]!.runs.length).toBeGreaterThanOrEqual(2);
     // The same-size ceiling answered as many bytes as the warm list, within a few percent.
     const warm = result.scenarios.find((s) => s.scenario === 'list_warm')!;
