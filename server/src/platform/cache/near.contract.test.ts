@@ -208,6 +208,27 @@ describe('near cache', () => {
     expect(published).toEqual([['catalog:gen:lists']]);
   });
 
+  it('announces no key it creates where there was none, and still every rewrite of it', async () => {
+    const published: string[][] = [];
+    const [a, b] = await twoProcesses({ writeOnce: nearWriteOnce });
+    const bus = (a as unknown as { options: NearCacheOptions }).options.bus!;
+    const publish = bus.publish.bind(bus);
+    bus.publish = async (message) => {
+      published.push(message.keys);
+      return publish(message);
+    };
+    // A course page's first visit creates its generation.
+    expect(await a.setIfAbsent('catalog:gen:course:intro', 'g1', 60)).toBe(true);
+    expect(await b.get('catalog:gen:course:intro')).toBe('g1');
+    expect(await a.setIfAbsent('catalog:gen:course:intro', 'g2', 60)).toBe(false);
+    expect(await a.get('catalog:gen:course:intro')).toBe('g1');
+    expect(published).toEqual([]);
+    // An edit renews it: the other process drops its copy at once.
+    await a.set('catalog:gen:course:intro', 'g3', 60);
+    await eventually(async () => (await b.get('catalog:gen:course:intro')) === 'g3', 1_000);
+    expect(published).toEqual([['catalog:gen:course:intro']]);
+  });
+
   it('serves the catalog from memory in each process and shows an edit made in the other at once', async () => {
     // With the predicate the processes run with: pages are written once, generations announced.
     const [a, b] = await twoProcesses({ writeOnce: nearWriteOnce });

@@ -265,7 +265,11 @@ export class NearCache implements CachePort {
     const stored = await this.inner.setIfAbsent(key, value, ttlSeconds);
     // Stored or not, the shared value is now the truth; the next read fetches it.
     this.drop([key], []);
-    if (stored) await this.announce([key], []);
+    // Nobody is told. The key was absent from the shared cache, so another process can hold a copy
+    // only of a value that vanished there (expired or evicted) within the near TTL, and the TTL
+    // bounds that copy as it bounds a lost message; a deletion is announced by `delete`. The catalog
+    // creates a course page's generation this way on the page's first visit: the message cost every
+    // first visit a socket write and every other process a message to handle.
     return stored;
   }
 
