@@ -78,7 +78,8 @@ function deepFreeze<T>(value: T): T {
  * should not be put there.
  *
  * Coherence: every write of a near key through this process updates its copy and tells the other
- * processes (the bus) to drop theirs (but for keys written once, see `writeOnce`); an `epoch`
+ * processes (the bus) to drop theirs (but for keys written once, see `writeOnce`, and keys
+ * created where there were none, see `setIfAbsent`); an `epoch`
  * bumped on every invalidation keeps a read that was already on its way to Redis from storing a
  * value older than the invalidation.
  */
