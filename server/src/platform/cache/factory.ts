@@ -33,7 +33,13 @@ type NearOptions = Pick<NearCacheOptions, 'log'>;
 
 /** The one place that picks the cache backend; hot keys get an in-process copy in front of it. */
 export async function createCache(config: Config['cache'], options: NearOptions = {}): Promise<CachePort> {
-  const near = { prefixes: NEAR_PREFIXES, writeOnce: nearWriteOnce, ...NEAR_LIMITS, log: options.log };
+  const near = {
+    prefixes: NEAR_PREFIXES,
+    writeOnce: nearWriteOnce,
+    admitOnSecondRead: true,
+    ...NEAR_LIMITS,
+    log: options.log,
+  };
   if (config.backend === 'redis') {
     const namespace = `${config.prefix}:`;
     const shared = await RedisCache.open({ url: config.url, namespace });

@@ -229,9 +229,69 @@ describe('near cache', () => {
     expect(published).toEqual([['catalog:gen:course:intro']]);
   });
 
+  describe('admitting a key on its second read', () => {
+    it('copies a loaded value only once it is read again, then answers it from memory', async () => {
+      const inner = new CountingCache();
+      const cache = await near(inner, { admitOnSecondRead: true });
+      // A reader misses, loads and stores: the first use of the key is not copied.
+      expect(await cache.get('hot:page:1')).toBeUndefined();
+      await cache.set('hot:page:1', { items: [1] }, 60);
+      expect(cache.stats().entries).toBe(0);
+      // The second read fetches it and copies it; the reads after it stay in this process.
+      expect(await cache.get('hot:page:1')).toEqual({ items: [1] });
+      expect(cache.stats().entries).toBe(1);
+      const gets = inner.gets;
+      for (let i = 0; i < 5; i++) expect(await cache.get('hot:page:1')).toEqual({ items: [1] });
+      expect(inner.gets).toBe(gets);
+      expect(Object.isFrozen(await cache.get('hot:page:1'))).toBe(true);
+    });
+
+    it('keeps the hot copies through a crawl that reads every other key once', async () => {
+      const inner = new CountingCache();
+      const cache = await near(inner, { admitOnSecondRead: true, maxEntries: 5 });
+      await inner.set('hot:front', 'front page', 60);
+      await cache.get('hot:front');
+      await cache.get('hot:front'); // copied
+      for (let i = 0; i < 200; i++) {
+        // A crawler: each page missed, loaded and stored once, or found in the shared cache once.
+        if (i % 2) await inner.set(`hot:list:${i}`, i, 60);
+        if ((await cache.get(`hot:list:${i}`)) === undefined) await cache.set(`hot:list:${i}`, i, 60);
+        await cache.getMany([`hot:course:${i}`]);
+      }
+      expect(cache.stats().entries).toBe(1);
+      const gets = inner.gets;
+      expect(await cache.get('hot:front')).toBe('front page');
+      expect(inner.gets).toBe(gets); // still answered from memory
+    });
+
+    it('copies a hot key again on its first read after its copy expired', async () => {
+      let now = 1_000;
+      const inner = new CountingCache();
+      const cache = await near(inner, { admitOnSecondRead: true, ttlMs: 1_000, now: () => now });
+      await inner.set('hot:a', 'v', 60);
+      await cache.get('hot:a');
+      await cache.get('hot:a'); // copied
+      now += 1_001;
+      // The TTL's timer has moved the counts to the older generation meanwhile.
+      (cache as unknown as { forgetOldReads(): void }).forgetOldReads();
+      const gets = inner.gets;
+      expect(await cache.get('hot:a')).toBe('v'); // expired: fetched, and copied at once
+      expect(await cache.get('hot:a')).toBe('v');
+      expect(inner.gets).toBe(gets + 1);
+    });
+
+    it('remembers a bounded number of reads, however many keys a crawl touches', async () => {
+      const cache = await near(new MemoryCache(), { admitOnSecondRead: true, maxEntries: 10 });
+      for (let i = 0; i < 1_000; i++) await cache.get(`hot:${i}`);
+      const counts = cache as unknown as { reads: Map<string, number>; readsBefore: Map<string, number> };
+      // Two generations of at most eight times maxEntries each.
+      expect(counts.reads.size + counts.readsBefore.size).toBeLessThanOrEqual(2 * 8 * 10 + 1);
+    });
+  });
+
   it('serves the catalog from memory in each process and shows an edit made in the other at once', async () => {
     // With the predicate the processes run with: pages are written once, generations announced.
-    const [a, b] = await twoProcesses({ writeOnce: nearWriteOnce });
+    const [a, b] = await twoProcesses({ writeOnce: nearWriteOnce, admitOnSecondRead: true });
     let title = 'v1';
     let loads = 0;
     const load = async () => {

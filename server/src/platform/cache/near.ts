@@ -42,6 +42,14 @@ export interface NearCacheOptions {
    * every other process a message to drop a copy it could not have.
    */
   writeOnce?: (key: string) => boolean;
+  /**
+   * Copy a key only on its second read within one to two TTLs (a doorkeeper, as in TinyLFU), not on
+   * its first. A crawl over every list or course page reads each key once: copying those filled the
+   * budget within a second at a few hundred pages a second, pushed out the hot pages that every
+   * reader shares, and cost each one-off page a JSON.stringify and a deep freeze it never paid back.
+   * A hot key pays one more shared read per TTL than without it.
+   */
+  admitOnSecondRead?: boolean;
   log?: { warn(details: object, message: string): void };
   now?: () => number;
 }
@@ -72,6 +80,9 @@ function deepFreeze<T>(value: T): T {
  * A small in-process cache (L1) in front of the shared one, for hot read-mostly keys (catalog pages,
  * lesson facts). A hit costs a Map lookup instead of a Redis round trip and a JSON.parse.
  *
+ * With `admitOnSecondRead` a key is copied on its second read, not its first, so one-off keys (a
+ * crawler walking every page) neither pay for a copy nor push the hot ones out.
+ *
  * Values handed out are shared and deep-frozen: a caller that tried to change one would throw
  * instead of corrupting what the next request gets. Only `get`/`set`/`setIfAbsent`/`delete`/
  * `deleteByPrefix` are near; counters, hashes and sets under a near prefix would pass through but
@@ -93,6 +104,13 @@ export class NearCache implements CachePort {
   private sweeper: NodeJS.Timeout | undefined;
   private hits = 0;
   private misses = 0;
+  /**
+   * Admission (`admitOnSecondRead`): reads of near keys this process held no copy of, counted up to
+   * two, in two generations swapped every TTL (and sooner when one grows past `seenLimit`), so a
+   * read is remembered for one to two TTLs and the counts stay bounded under any crawl.
+   */
+  private reads = new Map<string, 1 | 2>();
+  private readsBefore = new Map<string, 1 | 2>();
 
   private constructor(
     private readonly inner: CachePort,
@@ -106,7 +124,10 @@ export class NearCache implements CachePort {
     const near = new NearCache(inner, options);
     // Expired copies would otherwise stay until capacity pushes them out: after a burst over many
     // keys (every course page once) the process would keep the whole budget for nothing.
-    near.sweeper = setInterval(() => near.sweepExpired(), options.ttlMs);
+    near.sweeper = setInterval(() => {
+      near.sweepExpired();
+      near.forgetOldReads();
+    }, options.ttlMs);
     near.sweeper.unref();
     if (options.bus) {
       try {
@@ -122,6 +143,34 @@ export class NearCache implements CachePort {
       }
     }
     return near;
+  }
+
+  /** Reads a crawl can leave counted at most, per generation: a few times the copies held. */
+  private get seenLimit(): number {
+    return this.options.maxEntries * 8;
+  }
+
+  private forgetOldReads(): void {
+    this.readsBefore = this.reads;
+    this.reads = new Map();
+  }
+
+  private readsOf(key: string): number {
+    return this.reads.get(key) ?? this.readsBefore.get(key) ?? 0;
+  }
+
+  /** Counts a read that found no copy here; true when the key may be copied now. */
+  private countRead(key: string): boolean {
+    if (!this.options.admitOnSecondRead) return true;
+    const seen = this.readsOf(key) > 0;
+    this.reads.set(key, seen ? 2 : 1);
+    if (this.reads.size > this.seenLimit) this.forgetOldReads();
+    return seen;
+  }
+
+  /** Whether a value written here may be copied: without admission always, with it once read twice. */
+  private admitted(key: string): boolean {
+    return !this.options.admitOnSecondRead || this.readsOf(key) === 2;
   }
 
   stats(): NearStats {
@@ -200,9 +249,10 @@ export class NearCache implements CachePort {
     if (!this.isNear(key)) return this.inner.get<T>(key);
     const copy = this.copyOf(key);
     if (copy !== NO_COPY) return copy as T;
+    const admit = this.countRead(key);
     const epoch = this.epoch;
     const value = await this.inner.get<T>(key);
-    this.keep(key, value, epoch);
+    if (admit) this.keep(key, value, epoch);
     return value;
   }
 
@@ -216,11 +266,12 @@ export class NearCache implements CachePort {
       else values[i] = copy;
     });
     if (missing.length === 0) return values;
+    const admit = missing.map((i) => this.isNear(keys[i]!) && this.countRead(keys[i]!));
     const epoch = this.epoch;
     const fetched = await this.inner.getMany(missing.map((i) => keys[i]!));
     missing.forEach((i, n) => {
       values[i] = fetched[n];
-      if (this.isNear(keys[i]!)) this.keep(keys[i]!, fetched[n], epoch);
+      if (admit[n]) this.keep(keys[i]!, fetched[n], epoch);
     });
     return values;
   }
@@ -251,13 +302,13 @@ export class NearCache implements CachePort {
     if (this.options.writeOnce?.(key)) {
       // Nothing to invalidate here or elsewhere: a read of this key can only bring the same value.
       await this.inner.set(key, value, ttlSeconds);
-      this.store(key, value, ttlSeconds);
+      if (this.admitted(key)) this.store(key, value, ttlSeconds);
       return;
     }
     this.drop([key], []);
     await this.inner.set(key, value, ttlSeconds);
     this.drop([key], []);
-    this.store(key, value, ttlSeconds);
+    if (this.admitted(key)) this.store(key, value, ttlSeconds);
     await this.announce([key], []);
   }
 
@@ -329,6 +380,8 @@ export class NearCache implements CachePort {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.clear();
+    this.reads.clear();
+    this.readsBefore.clear();
     await Promise.allSettled([this.options.bus?.close()]);
     await this.inner.close();
   }
