@@ -192,7 +192,7 @@ function checkTargets(s: ScenarioResult): TargetCheck[] {
         met === false
           ? `p90 is already ${s.latencyMs.p90} ms: at least ${s.latencyMs.p90 - t.p95Ms} ms over (${(s.latencyMs.p90 / t.p95Ms).toFixed(1)}×)`
           : met === null
-            ? `undecided: p90 ${s.latencyMs.p90} ms < ${t.p95Ms} ms ≤ p99 ${s.latencyMs.p99} ms`
+            ? `p90 ${s.latencyMs.p90} ms < ${t.p95Ms} ms ≤ p99 ${s.latencyMs.p99} ms`
             : undefined,
     });
   }
