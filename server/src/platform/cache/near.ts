@@ -44,10 +44,10 @@ export interface NearCacheOptions {
   writeOnce?: (key: string) => boolean;
   /**
    * Copy a key only on its second read within one to two TTLs (a doorkeeper, as in TinyLFU), not on
-   * its first. A crawl over every list or course page reads each key once: copying those filled the
-   * budget within a second at a few hundred pages a second, pushed out the hot pages that every
-   * reader shares, and cost each one-off page a JSON.stringify and a deep freeze it never paid back.
-   * A hot key pays one more shared read per TTL than without it.
+   * its first. A crawl over every list or course page reads each key once: at a few hundred pages a
+   * second, copying those filled the budget within a few seconds, pushed out the hot pages that
+   * every reader shares before their TTL was up, and cost each one-off page a JSON.stringify and a
+   * deep freeze it never paid back. A hot key pays one more shared read per TTL than without it.
    */
   admitOnSecondRead?: boolean;
   log?: { warn(details: object, message: string): void };
