@@ -260,13 +260,19 @@ export class NearCache implements CachePort {
   async getMany(keys: readonly string[]): Promise<unknown[]> {
     const values: unknown[] = new Array(keys.length);
     const missing: number[] = [];
+    // Per missing key: whether what the shared cache brings may be copied (a near key, admitted).
+    const admit: boolean[] = [];
     keys.forEach((key, i) => {
-      const copy = this.isNear(key) ? this.copyOf(key) : NO_COPY;
-      if (copy === NO_COPY) missing.push(i);
-      else values[i] = copy;
+      const near = this.isNear(key);
+      const copy = near ? this.copyOf(key) : NO_COPY;
+      if (copy !== NO_COPY) {
+        values[i] = copy;
+        return;
+      }
+      missing.push(i);
+      admit.push(near && this.countRead(key));
     });
     if (missing.length === 0) return values;
-    const admit = missing.map((i) => this.isNear(keys[i]!) && this.countRead(keys[i]!));
     const epoch = this.epoch;
     const fetched = await this.inner.getMany(missing.map((i) => keys[i]!));
     missing.forEach((i, n) => {
