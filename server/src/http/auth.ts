@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { can, type Action } from '../modules/access/permissions.js';
 import type { Principal } from '../modules/auth/principals.js';
 import { AppError } from './errors.js';
@@ -62,9 +62,11 @@ export function requirePermission(action: Action): preHandlerAsyncHookHandler {
  * caller is enrolled in): a bearer token is optional, but one that is sent must be valid (401
  * otherwise), so a client with an expired token refreshes instead of silently seeing less.
  */
-export function optionalUser(): preHandlerAsyncHookHandler {
-  return async function optionalUserHook(request) {
-    if (request.headers.authorization !== undefined) await authenticate(request);
+export function optionalUser(): preHandlerHookHandler {
+  // A callback hook: an anonymous reader of a public page (most of them) costs no promise here.
+  return function optionalUserHook(request, _reply, done) {
+    if (request.headers.authorization === undefined) return done();
+    authenticate(request).then(() => done(), done);
   };
 }
 

@@ -32,11 +32,18 @@ function hasNul(value: unknown): boolean {
  * JSON body alike, before any route sees it. Raw upload bodies (Buffers) are bytes, not text.
  */
 export function registerInputGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request, reply) => {
-    if (hasNul(request.params) || hasNul(request.query) || hasNul(request.body)) {
-      return reply
+  // A callback hook (no promise per request), and params and query are walked only when the URL
+  // they were decoded from holds an encoded NUL: most requests carry none, and a NUL can reach
+  // them no other way (HTTP parsing refuses a raw one in the request line).
+  app.addHook('preValidation', (request, reply, done) => {
+    const url = request.url;
+    const inUrl = url.includes('%00') || url.includes('\u0000');
+    if ((inUrl && (hasNul(request.params) || hasNul(request.query))) || hasNul(request.body)) {
+      void reply
         .status(400)
         .send(errorBody('invalid_text', 'The request contains a NUL character, which is not text.'));
+      return;
     }
+    done();
   });
 }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, stdoutLines } from './logger.js';
+import { createLogger, redactString, redactStringFully, stdoutLines } from './logger.js';
 
 /** Lines go to a file here; the writes are seen through fs.write, which the destination calls. */
 describe('stdoutLines', () => {
@@ -65,5 +66,68 @@ describe('stdoutLines', () => {
       timeout: 1000,
       interval: 10,
     });
+  });
+});
+
+describe('redactString', () => {
+  // Pieces of every secret shape the patterns know, and the characters around them, so generated
+  // strings hold secrets, near-misses and plain text in any mix.
+  const pieces = fc.constantFrom(
+    'eyJhbGciOiJI',
+    '.eyJzdWIiOiIx',
+    '.c2lnbmF0dXJl',
+    'Bearer ',
+    'basic ',
+    '/media/p/',
+    '1700000000.u1.abcdef',
+    '/videos/v1/seg.ts',
+    't=1700000000,v1=',
+    '0123abcdef',
+    '?token=',
+    '&X-Amz-Signature=',
+    '&sig=',
+    'redis://',
+    'postgres://user:',
+    'pa55',
+    '@db:5432',
+    '/api/v1/courses/',
+    'python-101',
+    '?page=5&sort=newest',
+    ' ',
+    '\t',
+    '=',
+    '@',
+    '/',
+    '?',
+    '&',
+    ':',
+    '"',
+  );
+  const strings = fc.oneof(
+    fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')),
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+  );
+
+  it('answers exactly as the six patterns do, with or without a secret in the string', () => {
+    fc.assert(
+      fc.property(strings, (value) => {
+        expect(redactString(value)).toBe(redactStringFully(value));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('still redacts each shape, and leaves a plain request path untouched', () => {
+    expect(redactString('/media/p/1700000000.u1.abc/videos/v/master.m3u8')).toBe(
+      '/media/p/[redacted]/videos/v/master.m3u8',
+    );
+    expect(redactString('token eyJhbGciOiJI.eyJzdWIiOiIx.c2ln')).toBe('token [redacted]');
+    expect(redactString('Authorization: Bearer abc.def')).toBe('Authorization: Bearer [redacted]');
+    expect(redactString('Stripe-Signature t=1,v1=abc')).toBe('Stripe-Signature [redacted]');
+    expect(redactString('/x?token=abc&page=2')).toBe('/x?token=[redacted]&page=2');
+    expect(redactString('redis://u:pw@cache:6379')).toBe('redis://u:[redacted]@cache:6379');
+    const path = '/api/v1/courses/python-101/lessons/7f3e';
+    expect(redactString(path)).toBe(path);
   });
 });

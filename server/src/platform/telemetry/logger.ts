@@ -45,7 +45,10 @@ export const LOG_LINE_REDACTED: unique symbol = Symbol('lectio.log.redacted');
 const SECRET_KEY =
   /pass(word|phrase|wd)|secret|token|authori[sz]ation|cookie|signature|credential|api[-_]?key|private[-_]?key|^otp$|csrf/i;
 
-/** Secrets that turn up inside strings: messages, URLs, error texts. */
+/**
+ * Secrets that turn up inside strings: messages, URLs, error texts. Each pattern needs one of the
+ * marks MAY_HOLD_SECRET looks for: a new pattern that does not must be added there too.
+ */
 const SECRET_PATTERNS: [RegExp, string][] = [
   // JWTs (access tokens), wherever they appear.
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g, REDACTED],
@@ -63,7 +66,20 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']*:)[^@/\s"']+@/gi, `$1${REDACTED}@`],
 ];
 
+/**
+ * What every pattern above needs to match: a JWT's `eyJ`, whitespace (`Bearer …`), `=` (a signature
+ * header, a query parameter), `@` (credentials in a URL), a playback path. Most strings logged, the
+ * per-request line's path above all, hold none of them: one scan instead of six replaces (the six
+ * were about a fortieth of a cached answer's CPU).
+ */
+const MAY_HOLD_SECRET = /eyJ|[\s=@]|\/media\/p\//;
+
 export function redactString(value: string): string {
+  return MAY_HOLD_SECRET.test(value) ? redactStringFully(value) : value;
+}
+
+/** redactString without its pre-check (the tests hold the two to the same answers). */
+export function redactStringFully(value: string): string {
   let out = value;
   for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
   return out;
