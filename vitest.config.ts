@@ -17,6 +17,7 @@ export default defineConfig({
             'infra/test/**/*.test.ts',
             'deploy/**/*.unit.test.ts',
             'scripts/**/*.unit.test.ts',
+            'bench/**/*.unit.test.ts',
           ],
           exclude: ['**/*.contract.test.ts', '**/node_modules/**'],
           environment: 'node',

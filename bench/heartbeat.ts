@@ -26,6 +26,7 @@ import { FLUSH_BATCH_SIZE } from '../server/src/modules/progress/service.js';
 import { startPrivatePostgres, startPrivateRedis } from '../server/test/support/private-services.js';
 import { startTestServer, type TestServer } from '../server/test/support/servers.js';
 import { parseFlags } from './lib/args.js';
+import { startMeta, type BenchMeta } from './lib/meta.js';
 
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const JSON_OUT = new URL('../docs/benchmarks/heartbeat.json', import.meta.url);
@@ -88,6 +89,8 @@ export interface LoadResult {
 }
 
 export interface HeartbeatBenchResult {
+  /** Commit, command and machine of a written run (`npm run bench -- heartbeat`); absent in a smoke run. */
+  meta?: BenchMeta;
   options: HeartbeatBenchOptions;
   machine: ReturnType<typeof machine>;
   loads: LoadResult[];
@@ -494,13 +497,15 @@ function machine(pgVersion: string, redisVersion: string, loadBefore: number[]) 
 }
 
 const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
+const atCommit = (meta: BenchMeta | undefined) =>
+  meta ? ` at commit \`${meta.commit}\`${meta.dirty ? ' plus uncommitted changes' : ''}` : '';
 const ratio = (n: number) => n.toFixed(2);
 
 export function renderHeartbeatSection(result: HeartbeatBenchResult): string {
   const { machine: info, options: opts, heartbeat, flush } = result;
   const lines = [START, '## Progress heartbeats', ''];
   lines.push(
-    `Measured on ${info.date.slice(0, 10)} (${info.date}) on ${info.cpu}, ${info.memory} RAM, ${info.os}; Node ${info.node}; ` +
+    `Measured on ${info.date.slice(0, 10)} (${info.date})${atCommit(result.meta)} on ${info.cpu}, ${info.memory} RAM, ${info.os}; Node ${info.node}; ` +
       `${info.postgres} and ${info.redis}, both private servers started by the bench on the same machine (PostgreSQL with fsync off). ` +
       `Load average ${info.load}: the client, the API, PostgreSQL and Redis share the machine, so compare the ratios ` +
       `rather than the absolute numbers.`,
@@ -545,7 +550,7 @@ export function renderHeartbeatSection(result: HeartbeatBenchResult): string {
   lines.push('');
   lines.push(
     'Raw numbers: [`docs/benchmarks/heartbeat.json`](benchmarks/heartbeat.json). ' +
-      `Reproduce: \`npm run bench -- heartbeat --connections ${opts.connections} --duration ${opts.durationSeconds} --flush-entries ${opts.flushEntries}\`.`,
+      `Reproduce: \`${result.meta?.command ?? `npm run bench -- heartbeat --connections ${opts.connections} --duration ${opts.durationSeconds} --flush-entries ${opts.flushEntries}`}\`.`,
   );
   lines.push(END);
   return lines.join('\n');
@@ -571,11 +576,13 @@ export function writeHeartbeatReport(result: HeartbeatBenchResult): void {
 
 export async function mainHeartbeat(argv: string[]): Promise<void> {
   const opts = parseHeartbeatArgs(argv);
+  const run = startMeta(['heartbeat', ...argv]);
   const log = (line: string) => console.log(`[bench] ${line}`);
   log('starting a private PostgreSQL and Redis');
   const [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
   try {
     const result = await runHeartbeatBench(opts, { databaseUrl: postgres.url, redisUrl: redis.url }, log);
+    result.meta = run.finish();
     for (const l of result.loads) {
       log(`${l.name.padEnd(36)} ${l.rps.toFixed(0).padStart(6)} req/s  p50 ${ms(l.p50)} ms  p99 ${ms(l.p99)} ms`);
     }

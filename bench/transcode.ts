@@ -23,6 +23,7 @@ import { probeMedia } from '../server/src/platform/media/video/probe.js';
 import { transcodeToHls } from '../server/src/platform/media/video/transcode.js';
 import type { MediaTools, ProbeResult } from '../server/src/platform/media/video/types.js';
 import { generateVideo } from '../server/test/support/media.js';
+import { startMeta, type BenchMeta } from './lib/meta.js';
 
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const JSON_OUT = new URL('../docs/benchmarks/transcode.json', import.meta.url);
@@ -90,6 +91,8 @@ export interface TranscodeBenchResult {
     cpuRatio: number;
     realtimeFactor: number;
   } | null;
+  /** Commit, command and machine of a written run (`npm run bench -- transcode`); absent in a smoke run. */
+  meta?: BenchMeta;
   machine: {
     cpu: string;
     cores: number;
@@ -366,7 +369,9 @@ export function renderTranscodeSection(r: TranscodeBenchResult): string {
   const m = r.machine;
   const lines = [START, '## Transcode', ''];
   lines.push(
-    `Measured on ${m.date.slice(0, 10)} (${m.date}) on ${m.cpu} × ${m.cores}, ${m.memory} RAM, ${m.os}; Node ${m.node}; ${m.ffmpeg}. ` +
+    `Measured on ${m.date.slice(0, 10)} (${m.date})` +
+      (r.meta ? ` at commit \`${r.meta.commit}\`${r.meta.dirty ? ' plus uncommitted changes' : ''}` : '') +
+      ` on ${m.cpu} × ${m.cores}, ${m.memory} RAM, ${m.os}; Node ${m.node}; ${m.ffmpeg}. ` +
       `Load average ${m.load}: other work shared the machine, so compare the ratios more than the absolute times.`,
   );
   lines.push('');
@@ -444,7 +449,7 @@ export function renderTranscodeSection(r: TranscodeBenchResult): string {
   lines.push('');
   lines.push(
     'Raw numbers: [`docs/benchmarks/transcode.json`](benchmarks/transcode.json). ' +
-      `Reproduce: \`npm run bench -- transcode --seconds ${Math.round(r.input.seconds)} --repetitions ${r.runs.one_pass.length}\`; ` +
+      `Reproduce: \`${r.meta?.command ?? `npm run bench -- transcode --seconds ${Math.round(r.input.seconds)} --repetitions ${r.runs.one_pass.length}`}\`; ` +
       'CI runs the 6 s smoke version (`server/test/transcode-bench.test.ts`).',
   );
   lines.push(END);
@@ -512,7 +517,9 @@ export async function mainTranscode(rest: string[]): Promise<void> {
     return;
   }
   log(`transcode: ${opts.seconds} s 720p input, ${opts.repetitions} repetition(s), preset ${opts.preset}`);
+  const run = startMeta(['transcode', ...rest]);
   const result = await runTranscodeBench(opts, log);
+  result.meta = run.finish();
   log(
     `one pass ${f2(result.medians.one_pass!)} s, per rung ${f2(result.medians.per_rung_sequential!)} s ` +
       `(ratio ${f2(result.ratioSequential)}), realtime ${f2(result.realtimeFactor)}×`,

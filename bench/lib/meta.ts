@@ -42,7 +42,9 @@ export function startMeta(argv: string[]): { meta: BenchMeta; finish(): BenchMet
   const round = (l: number[]) => l.map((n) => Math.round(n * 100) / 100);
   const meta: BenchMeta = {
     commit: git(['rev-parse', '--short=12', 'HEAD']) || 'unknown',
-    dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+    // docs/ left out: a run of several scenarios rewrites docs/benchmarks* as it goes, which would
+    // mark every scenario after the first as measured on a changed tree.
+    dirty: git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!docs']) !== '',
     command: ['npm run bench --', ...argv].join(' '),
     machine: {
       cpu: `${cpus[0]?.model?.trim() ?? 'unknown'} × ${cpus.length}`,
