@@ -341,7 +341,7 @@ function shuffled<T>(items: T[], seed = 42): T[] {
 }
 
 /** Every (category, sort, page size, page) that has courses on it, pages 1–50, shuffled. */
-function coldListPaths(seed: SeededData): string[] {
+export function coldListPaths(seed: Pick<SeededData, 'categoryCounts'>): string[] {
   const paths: string[] = [];
   for (const { slug, courses } of seed.categoryCounts) {
     for (const sort of ['newest', 'popular', 'rating']) {

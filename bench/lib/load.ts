@@ -23,6 +23,8 @@ export interface LoadSpec {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Paths cycled in order, one per request. */
   paths: string[];
+  /** Paths of the warm-up, when it must not ask for the measured ones first (pages meant to miss the cache). */
+  warmupPaths?: string[];
   /** Headers on every request. */
   headers?: Record<string, string>;
   /** Connection i also sends headersPerConnection[i % length] (e.g. one student's token each). */
@@ -191,7 +193,9 @@ export function sampleServer(pids: number[]): { stop(): ServerUsage } {
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (!spec.paths.length) throw new Error(`${spec.name}: no paths`);
-  if (spec.warmupSeconds) await runClient(spec, spec.warmupSeconds);
+  if (spec.warmupSeconds) {
+    await runClient(spec.warmupPaths?.length ? { ...spec, paths: spec.warmupPaths } : spec, spec.warmupSeconds);
+  }
   const sampler = sampleServer(spec.pids);
   let result: ClientResult;
   try {
