@@ -60,8 +60,10 @@ export function lectioSecurityHeaders(origins: { publicUrl: string; mediaBaseUrl
   const xFrameOptions = { action: 'deny' } as const;
   // Signed media may come from an edge (nginx, CloudFront) on another origin: the player fetches
   // playlists and segments (connect), plays them (media) and shows posters and storyboards (img).
-  const mediaOrigin = new URL(origins.mediaBaseUrl).origin;
-  const mediaSources = mediaOrigin === new URL(origins.publicUrl).origin ? [] : [mediaOrigin];
+  // Named even when it is PUBLIC_URL's own origin: media URLs are absolute, and a page opened under
+  // another name for the same server ('self' is then http://localhost:3000 while PUBLIC_URL says
+  // http://127.0.0.1:3000) would otherwise have every cover and poster blocked.
+  const mediaSources = [new URL(origins.mediaBaseUrl).origin];
   const document = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
