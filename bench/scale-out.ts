@@ -5,8 +5,8 @@
  * configuration, run twice on them:
  *   (a) 1 API process (`serve --api`) + 1 worker process (`serve --worker`);
  *   (b) 2 API processes (`serve --api --processes 2`: node:cluster, one port) + 2 worker processes.
- * Each is loaded with two mixes through bench/lib/load.ts, two loads at once in each: progress
- * heartbeats from one student's playback sessions (one per connection) beside
+ * Each is loaded with two mixes, two loads at once in each: progress heartbeats from one student's
+ * playback sessions (one per connection's worth of requests) beside
  *   - `cached`: three course list pages, answered from the catalog cache;
  *   - `uncached`: list pages never asked for before (category, sort, page size, page), each read
  *     from PostgreSQL, (a) and (b) given disjoint halves of them.
@@ -16,6 +16,13 @@
  * leaves idle; cached answers leave the cores to the load generator and Redis, uncached ones to
  * PostgreSQL, and the two show which bound a second process meets. The report gives the cores
  * each shape's Lectio processes used beside the ratios.
+ *
+ * The load client is Debian's wrk (bench/baselines/wrk-load.ts, every status code counted), not
+ * autocannon as in the API bench: a second API process can only use the CPU the others leave, and
+ * autocannon, a Node process, spends about 0.08 ms of CPU per request it sends, wrk about 0.03
+ * (the clients' own CPU time driving the hello-world, 8 s at 32 connections: autocannon 0.88 of a
+ * core for 10,500–13,200 req/s, wrk 0.65 for 21,000–22,000). With autocannon the cached mix gave
+ * 0.94–1.19× in four runs (docs/benchmarks.md, "Eleventh round"): the client held the second core.
  * Writes docs/benchmarks/scale-out.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -25,7 +32,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { coldListPaths } from './api/index.js';
 import { openSeedDatabase, seedApiData } from './api/seed.js';
-import { processTree, runLoad, type LoadResult } from './lib/load.js';
+import { runWrkLoad } from './baselines/wrk-load.js';
+import { processTree, type LoadResult } from './lib/load.js';
 import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from './lib/meta.js';
 import { freePort, startPrivatePostgres, startPrivateRedis } from '../server/test/support/private-services.js';
 
@@ -80,6 +88,8 @@ export interface ScaleOutResult {
   options: ScaleOutOptions;
   /** API processes: node:cluster (`serve --api --processes n`); workers: separate `serve --worker` processes. */
   how: string;
+  /** The load client. */
+  client: string;
   /** Published courses in the catalog the uncached pages come from. */
   courses: number;
   mixes: MixResult[];
@@ -108,7 +118,10 @@ function startLectio(args: string[], env: Record<string, string>): Lectio {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  process.once('exit', () => child.kill('SIGKILL'));
+  // If the bench dies first, no process of the shape outlives it; the listener goes with the child.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   return {
     child,
     output: () => output,
@@ -207,40 +220,47 @@ async function measureShape(
     log(`${shape.name}: ${pids.length} processes, loading for ${opts.durationSeconds} s`);
     const half = Math.max(1, Math.floor(opts.connections / 2));
     const auth = { authorization: `Bearer ${fixtures.token}` };
+    // wrk, not autocannon: see the comment at the top. Every status code is counted (statuses).
     const loads = await Promise.all([
-      runLoad({
-        name: `${shape.name}: GET /api/v1/courses`,
-        url,
-        connections: half,
-        durationSeconds: opts.durationSeconds,
-        warmupSeconds: opts.smoke ? 0 : 2,
-        paths: fixtures.listPaths.measure,
-        warmupPaths: fixtures.listPaths.warmup,
-        pids,
-      }),
-      runLoad({
-        name: `${shape.name}: POST /api/v1/lessons/:id/progress`,
-        url,
-        connections: opts.connections - half,
-        durationSeconds: opts.durationSeconds,
-        warmupSeconds: opts.smoke ? 0 : 2,
-        method: 'POST',
-        paths: ['/'],
-        expectStatus: [202],
-        requestsPerConnection: fixtures.sessions.slice(0, opts.connections - half).map((s) => ({
-          path: `/api/v1/lessons/${s.lesson_id}/progress`,
-          // The same one-second report again and again: always within the wall-time allowance.
-          body: JSON.stringify({
-            sessionId: s.id,
-            positionSeconds: 11,
-            watched: [[10, 11]],
-            playbackRate: 1,
-            event: 'tick',
-          }),
-          headers: { ...auth, 'content-type': 'application/json' },
-        })),
-        pids,
-      }),
+      runWrkLoad(
+        {
+          name: `${shape.name}: GET /api/v1/courses`,
+          url,
+          connections: half,
+          durationSeconds: opts.durationSeconds,
+          warmupSeconds: opts.smoke ? 0 : 2,
+          paths: fixtures.listPaths.measure,
+          warmupPaths: fixtures.listPaths.warmup,
+          pids,
+        },
+        { statuses: true },
+      ),
+      runWrkLoad(
+        {
+          name: `${shape.name}: POST /api/v1/lessons/:id/progress`,
+          url,
+          connections: opts.connections - half,
+          durationSeconds: opts.durationSeconds,
+          warmupSeconds: opts.smoke ? 0 : 2,
+          method: 'POST',
+          paths: ['/'],
+          expectStatus: [202],
+          requestsPerConnection: fixtures.sessions.slice(0, opts.connections - half).map((s) => ({
+            path: `/api/v1/lessons/${s.lesson_id}/progress`,
+            // The same one-second report again and again: always within the wall-time allowance.
+            body: JSON.stringify({
+              sessionId: s.id,
+              positionSeconds: 11,
+              watched: [[10, 11]],
+              playbackRate: 1,
+              event: 'tick',
+            }),
+            headers: { ...auth, 'content-type': 'application/json' },
+          })),
+          pids,
+        },
+        { statuses: true },
+      ),
     ]);
     for (const l of loads) {
       if (l.unexpected > 0 || l.errors > 0) {
@@ -350,6 +370,7 @@ export async function runScaleOutBench(
       meta: run.finish(),
       options: opts,
       how: 'API: node:cluster (`serve --api --processes 2`, one port); workers: separate `serve --worker` processes',
+      client: "Debian's wrk, one process per load, every answer's status code counted",
       courses: catalog.published,
       mixes,
     };
@@ -375,7 +396,7 @@ export function renderScaleOutSection(r: ScaleOutResult): string {
     `${describeMeta(r.meta)} One private PostgreSQL and one private Redis; Lectio from the build in its production ` +
       `configuration, run as each shape on them, each loaded for ${r.options.durationSeconds} s with two loads at once ` +
       `(${r.options.connections / 2} connections each): progress heartbeats of a signed-in student's playback sessions, ` +
-      `beside one of two course list loads. ${r.how}.`,
+      `beside one of two course list loads. ${r.how}. Load client: ${r.client}.`,
   );
   lines.push('');
   for (const m of r.mixes) lines.push(`- \`${m.mix}\`: ${MIX_LIST[m.mix]}.`);
@@ -419,10 +440,9 @@ export function renderScaleOutSection(r: ScaleOutResult): string {
     `CPU cores used by Lectio's processes during the load: ${r.mixes
       .map((m) => `${m.mix}: ${m.shapes.map((s) => `${s.shape.split(',')[0]} ${cores(s)}`).join(', ')}`)
       .join('; ')}. ` +
-      'The two cores are shared with the load generator (two client processes), PostgreSQL and Redis, so what a second API ' +
-      'process can add is bounded by what the first left idle; a gain well above 1× needs cores the other processes do not ' +
-      'hold (in production, other hosts). What (b) shows on any machine: the platform runs as several API and worker ' +
-      'processes on one PostgreSQL and Redis with every answer right (no unexpected status in either shape). That the ' +
+      'The two cores are shared with the load clients, PostgreSQL and Redis, so what a second API process can add is ' +
+      'bounded by what the first left idle (in production, other hosts give it cores of its own). Both shapes answered ' +
+      'every request as expected (200 for the lists, 202 for the heartbeats; a run with any other answer fails). That the ' +
       'repeatable jobs (progress flush, view-count flush) run once per period with two workers is shown by ' +
       '`server/test/scale-out.test.ts` in CI.',
   );

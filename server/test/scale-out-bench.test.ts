@@ -5,7 +5,7 @@ import { parseScaleOutArgs, renderScaleOutSection, runScaleOutBench } from '../.
 /**
  * The scale-out benchmark's smoke run: exactly the code of `npm run bench -- scale-out` (one
  * private PostgreSQL and Redis, Lectio from server/dist as one API process and one worker, then as
- * two of each), 2 s of load at 4 connections. Throughput is not asserted (a 2 s run on a noisy
+ * two of each, loaded by wrk), 2 s of load at 4 connections. Throughput is not asserted (a 2 s run on a noisy
  * machine proves nothing about it); that both shapes of both mixes answered every request as they
  * should, that the uncached mix had pages enough never to repeat one, and that the JSON renders
  * into the report, is.
@@ -28,6 +28,10 @@ describe('scale-out benchmark smoke run', { timeout: 150_000 }, () => {
           expect({ load: load.name, unexpected: load.unexpected }).toEqual({ load: load.name, unexpected: 0 });
           expect(load.requests, load.name).toBeGreaterThan(0);
         }
+        // Every answer's own status code was counted (wrk alone only tells 2xx/3xx from the rest).
+        const [list, heartbeat] = shape.loads;
+        expect(list!.statusCounts).toEqual({ '200': list!.requests });
+        expect(heartbeat!.statusCounts).toEqual({ '202': heartbeat!.requests });
       }
       expect(mix.throughputRatio).toBeGreaterThan(0);
     }
