@@ -19,6 +19,7 @@ import { migrate } from '../../server/src/platform/db/migrate.js';
 import { deriveTestWebhookSecret } from '../../server/src/platform/payments/test-gateway.js';
 import { startPrivateRedis } from '../../server/test/support/private-services.js';
 import { startHelloWorld } from '../baselines/hello-world.js';
+import { runWrkLoad } from '../baselines/wrk-load.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from '../lib/meta.js';
 import { SERVER_SETTINGS, STATEMENT_STATS_SETTINGS, startTunedPostgres } from './postgres.js';
@@ -36,6 +37,8 @@ import type { Db } from '../../server/src/platform/db/port.js';
 import { rowsOf } from '../../server/src/platform/db/rows.js';
 
 export const API_JSON = new URL('../../docs/benchmarks/api.json', import.meta.url);
+/** A run with `--client wrk` keeps its own result and section (bench/api-wrk.ts) beside autocannon's. */
+export const API_WRK_JSON = new URL('../../docs/benchmarks/api-wrk.json', import.meta.url);
 
 export interface ApiBenchOptions {
   durationSeconds: number;
@@ -48,6 +51,24 @@ export interface ApiBenchOptions {
   only: string[];
   /** Each scenario's costliest statements from pg_stat_statements (`--statements`). */
   statements: boolean;
+  /**
+   * The load client (`--client`): autocannon by default; Debian's wrk, the issue's own client for
+   * its Django figures, for every load it can send (see `loadWith`).
+   */
+  client: LoadClient;
+}
+
+export type LoadClient = 'autocannon' | 'wrk';
+
+/**
+ * Runs a load with the chosen client. wrk sends a fixed request list (paths, or one request per
+ * caller), so the loads with a body per request (log-in, webhook) stay with autocannon.
+ */
+export function loadWith(client: LoadClient, spec: LoadSpec): Promise<LoadResult & { client: LoadClient }> {
+  const wrkCan = !spec.bodies && !spec.bodyHeaders && !spec.headersPerConnection && !spec.rate;
+  if (client === 'wrk' && wrkCan)
+    return runWrkLoad(spec, { statuses: true }).then((r) => ({ ...r, client: 'wrk' as const }));
+  return runLoad(spec).then((r) => ({ ...r, client: 'autocannon' as const }));
 }
 
 export const FULL_SIZES: SeedSizes = {
@@ -68,6 +89,7 @@ export function parseApiArgs(argv: string[]): ApiBenchOptions {
     write: true,
     only: [],
     statements: false,
+    client: 'autocannon',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -93,7 +115,11 @@ export function parseApiArgs(argv: string[]): ApiBenchOptions {
     else if (flag === '--only') opts.only = next().split(',');
     else if (flag === '--no-write') opts.write = false;
     else if (flag === '--statements') opts.statements = true;
-    else if (flag === '--smoke') {
+    else if (flag === '--client') {
+      const client = next();
+      if (client !== 'autocannon' && client !== 'wrk') throw new Error(`--client is autocannon or wrk, not ${client}`);
+      opts.client = client;
+    } else if (flag === '--smoke') {
       Object.assign(opts, {
         smoke: true,
         durationSeconds: 1,
@@ -215,6 +241,8 @@ function checkTargets(s: ScenarioResult): TargetCheck[] {
 
 export interface ScenarioResult extends LoadResult {
   scenario: string;
+  /** Absent in results from before `--client`: autocannon. */
+  client?: LoadClient;
   /** Mean requests/s of the hello-world runs at this connection count. */
   ceilingRps: number;
   ratioToCeiling: number;
@@ -672,7 +700,7 @@ export async function runApiBench(
           paths: ['/'],
           pids: hello!.pids(),
         };
-        const r = await runLoad(spec);
+        const r = await loadWith(opts.client, spec);
         log(`  ceiling     ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${r.latencyMs.p99} ms`);
         ceilingRuns.push(r);
       };
@@ -685,7 +713,7 @@ export async function runApiBench(
         const helloHeaders = perAnswer(helloRun) - JSON.stringify({ hello: 'world' }).length;
         const body = Math.max(12, Math.round(perAnswer(like) - helloHeaders));
         await settle(apiPids());
-        const run = await runLoad({
+        const run = await loadWith(opts.client, {
           name: 'hello_world_sized',
           url: hello!.url,
           connections,
@@ -706,7 +734,7 @@ export async function runApiBench(
         await settle(base.pids);
         if (opts.warmupSeconds > 0) {
           ctx.loadNumber++;
-          await runLoad({
+          await loadWith(opts.client, {
             ...base,
             name: `${scenario.name} warm-up`,
             durationSeconds: opts.warmupSeconds,
@@ -718,7 +746,7 @@ export async function runApiBench(
         const part = scenario.spec(ctx, connections, 'measure');
         const after = scenario.around ? await scenario.around(ctx, part) : undefined;
         if (opts.statements) await resetStatementStats(db);
-        const r = await runLoad({
+        const r = await loadWith(opts.client, {
           ...base,
           pids: apiPids(),
           name: scenario.name,
@@ -796,10 +824,21 @@ export async function runApiBench(
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+function clientText(r: ApiBenchResult): string {
+  if ((r.options.client ?? 'autocannon') === 'autocannon') return 'autocannon, in its own process';
+  const others = [...new Set(r.scenarios.filter((s) => s.client !== 'wrk').map((s) => s.scenario))];
+  return (
+    "Debian's wrk, in its own process, every answer's status code counted, for the ceiling and every scenario" +
+    (others.length
+      ? ` but ${others.map((n) => `\`${n}\``).join(' and ')} (a body of their own per request: autocannon)`
+      : '')
+  );
+}
+
 export function renderApiSection(r: ApiBenchResult): string {
   const lines: string[] = ['## API hot paths', ''];
   lines.push(
-    `${describeMeta(r.meta)} The load generator (autocannon, in its own process), the API, its worker, PostgreSQL and Redis ` +
+    `${describeMeta(r.meta)} The load generator (${clientText(r)}), the API, its worker, PostgreSQL and Redis ` +
       'share the machine, so compare the ratios rather than the absolute numbers.',
   );
   lines.push('');
@@ -928,10 +967,11 @@ export async function mainApi(argv: string[]): Promise<void> {
   for (const t of missed) log(`target missed: ${t.scenario} @${t.connections}: ${t.target}: ${t.missedBy}`);
   const unexpected = result.scenarios.filter((s) => s.unexpected > 0 || s.requests === 0);
   if (opts.write) {
-    writeBenchJson(API_JSON, result);
+    const json = opts.client === 'wrk' ? API_WRK_JSON : API_JSON;
+    writeBenchJson(json, result);
     const { regenerateReport } = await import('../lib/report.js');
     await regenerateReport(log);
-    log(`wrote ${API_JSON.pathname} and docs/benchmarks.md`);
+    log(`wrote ${json.pathname} and docs/benchmarks.md`);
   } else {
     console.log(renderApiSection(result));
   }

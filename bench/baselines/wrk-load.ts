@@ -123,12 +123,13 @@ export async function runWrkLoad(spec: LoadSpec, options: { statuses?: boolean }
       durationSeconds: seconds,
       requests: result.requests,
       requestsPerSecond: result.requests / seconds,
+      // wrk measures in microseconds; hundredths of a millisecond are plenty for the report.
       latencyMs: {
-        mean: result.mean / 1000,
-        p50: result.p50 / 1000,
-        p90: result.p90 / 1000,
-        p99: result.p99 / 1000,
-        max: result.max / 1000,
+        mean: ms(result.mean),
+        p50: ms(result.p50),
+        p90: ms(result.p90),
+        p99: ms(result.p99),
+        max: ms(result.max),
       },
       statusCounts: statuses
         ? result.statuses
@@ -153,3 +154,5 @@ export async function runWrkLoad(spec: LoadSpec, options: { statuses?: boolean }
 function unexpectedOf(counted: Record<string, number>, expected: number[]): number {
   return Object.entries(counted).reduce((sum, [code, n]) => (expected.includes(Number(code)) ? sum : sum + n), 0);
 }
+
+const ms = (us: number) => Math.round(us / 10) / 100;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseApiArgs, renderApiSection, runApiBench, SCENARIOS } from '../../bench/api/index.js';
+import { renderApiWrkSection } from '../../bench/api-wrk.js';
 import { renderDocument } from '../../bench/lib/report.js';
 
 /**
@@ -66,5 +67,28 @@ describe('API benchmark smoke run', { timeout: 170_000 }, () => {
     const { doc, done } = await renderDocument('# Benchmarks\n');
     expect(done.length).toBeGreaterThan(0);
     expect(doc).toContain('-bench:start -->');
+  });
+
+  it('with --client wrk, loads what wrk can send through it, counting every status code', async () => {
+    const argv = ['--smoke', '--client', 'wrk', '--only', 'list_warm,heartbeat,login'];
+    const opts = parseApiArgs(argv);
+    expect(opts.client).toBe('wrk');
+    expect(() => parseApiArgs(['--client', 'ab'])).toThrow(/autocannon or wrk/);
+    const result = await runApiBench(opts, ['api', ...argv]);
+
+    const by = new Map(result.scenarios.map((s) => [s.scenario, s]));
+    const warm = by.get('list_warm')!;
+    const heartbeat = by.get('heartbeat')!;
+    const login = by.get('login')!;
+    expect([warm.client, heartbeat.client, login.client]).toEqual(['wrk', 'wrk', 'autocannon']);
+    // wrk alone only tells 2xx/3xx from the rest; here each answer's own code was counted.
+    expect(warm.statusCounts).toEqual({ '200': warm.requests });
+    expect(heartbeat.statusCounts).toEqual({ '202': heartbeat.requests });
+    expect(login.unexpected).toBe(0);
+    expect(result.ceiling[0]!.runs.every((r) => (r as { client?: string }).client === 'wrk')).toBe(true);
+    const section = renderApiWrkSection(JSON.parse(JSON.stringify(result)) as typeof result);
+    expect(section).toMatch(/^## API hot paths, loaded by wrk/);
+    expect(section).toContain("Debian's wrk");
+    expect(section).toContain('but `login`');
   });
 });
