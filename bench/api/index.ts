@@ -830,13 +830,16 @@ function clientText(r: ApiBenchResult): string {
   return (
     "Debian's wrk, in its own process, every answer's status code counted, for the ceiling and every scenario" +
     (others.length
-      ? ` but ${others.map((n) => `\`${n}\``).join(' and ')} (a body of their own per request: autocannon)`
-      : '')
+      ? ` but ${others.map((n) => `\`${n}\``).join(' and ')}, which send a body of their own per request and stay with autocannon`
+      : '') +
+    '; wrk cycles the one-request-per-caller loads (grant, heartbeat) over its connections instead of binding a caller to each'
   );
 }
 
 export function renderApiSection(r: ApiBenchResult): string {
   const lines: string[] = ['## API hot paths', ''];
+  const wrk = r.options.client === 'wrk';
+  const json = wrk ? 'api-wrk.json' : 'api.json';
   lines.push(
     `${describeMeta(r.meta)} The load generator (${clientText(r)}), the API, its worker, PostgreSQL and Redis ` +
       'share the machine, so compare the ratios rather than the absolute numbers.',
@@ -951,8 +954,8 @@ export function renderApiSection(r: ApiBenchResult): string {
   for (const i of r.scenarioInfo) lines.push(`- **${i.title}** (\`${i.name}\`): ${i.description}.`);
   lines.push('');
   lines.push(
-    'Raw numbers: [`docs/benchmarks/api.json`](benchmarks/api.json). ' +
-      `Reproduce: \`npm run bench -- api --duration ${r.options.durationSeconds} --connections ${r.options.connections.join(',')}\`; ` +
+    `Raw numbers: [\`docs/benchmarks/${json}\`](benchmarks/${json}). ` +
+      `Reproduce: \`npm run bench -- api --duration ${r.options.durationSeconds} --connections ${r.options.connections.join(',')}${wrk ? ' --client wrk' : ''}\`; ` +
       'CI runs the smoke version (`server/test/api-bench.test.ts`: 200 courses, 1,000 students, 10,000 progress rows, 1 s per scenario, 4 connections).',
   );
   return lines.join('\n');

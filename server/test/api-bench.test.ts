@@ -90,5 +90,7 @@ describe('API benchmark smoke run', { timeout: 170_000 }, () => {
     expect(section).toMatch(/^## API hot paths, loaded by wrk/);
     expect(section).toContain("Debian's wrk");
     expect(section).toContain('but `login`');
+    expect(section).toContain('benchmarks/api-wrk.json');
+    expect(section).toContain('--client wrk');
   });
 });
