@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { coldListPaths } from './api/index.js';
+import { coldListPaths, heartbeatRequests } from './api/index.js';
 import { openSeedDatabase, seedApiData } from './api/seed.js';
 import { runWrkLoad } from './baselines/wrk-load.js';
 import { processTree, type LoadResult } from './lib/load.js';
@@ -219,7 +219,6 @@ async function measureShape(
     const pids = [...processTree(api.child.pid!), ...workers.flatMap((w) => processTree(w.child.pid!))];
     log(`${shape.name}: ${pids.length} processes, loading for ${opts.durationSeconds} s`);
     const half = Math.max(1, Math.floor(opts.connections / 2));
-    const auth = { authorization: `Bearer ${fixtures.token}` };
     // wrk, not autocannon: see the comment at the top. Every status code is counted (statuses).
     const loads = await Promise.all([
       runWrkLoad(
@@ -245,18 +244,13 @@ async function measureShape(
           method: 'POST',
           paths: ['/'],
           expectStatus: [202],
-          requestsPerConnection: fixtures.sessions.slice(0, opts.connections - half).map((s) => ({
-            path: `/api/v1/lessons/${s.lesson_id}/progress`,
-            // The same one-second report again and again: always within the wall-time allowance.
-            body: JSON.stringify({
-              sessionId: s.id,
-              positionSeconds: 11,
-              watched: [[10, 11]],
-              playbackRate: 1,
-              event: 'tick',
-            }),
-            headers: { ...auth, 'content-type': 'application/json' },
-          })),
+          headers: { 'content-type': 'application/json' },
+          // The same one-second report again and again: always within the wall-time allowance.
+          requestsPerConnection: heartbeatRequests(
+            fixtures.sessions
+              .slice(0, opts.connections - half)
+              .map((s) => ({ token: fixtures.token, ip: '127.0.0.1', lessonId: s.lesson_id, sessionId: s.id })),
+          ),
           pids,
         },
         { statuses: true },
