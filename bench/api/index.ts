@@ -19,7 +19,7 @@ import { migrate } from '../../server/src/platform/db/migrate.js';
 import { deriveTestWebhookSecret } from '../../server/src/platform/payments/test-gateway.js';
 import { startPrivateRedis } from '../../server/test/support/private-services.js';
 import { startHelloWorld } from '../baselines/hello-world.js';
-import { runWrkLoad } from '../baselines/wrk-load.js';
+import { runWrkLoad, wrkCanSend } from '../baselines/wrk-load.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from '../lib/meta.js';
 import { SERVER_SETTINGS, STATEMENT_STATS_SETTINGS, startTunedPostgres } from './postgres.js';
@@ -65,8 +65,7 @@ export type LoadClient = 'autocannon' | 'wrk';
  * caller), so the loads with a body per request (log-in, webhook) stay with autocannon.
  */
 export function loadWith(client: LoadClient, spec: LoadSpec): Promise<LoadResult & { client: LoadClient }> {
-  const wrkCan = !spec.bodies && !spec.bodyHeaders && !spec.headersPerConnection && !spec.rate;
-  if (client === 'wrk' && wrkCan)
+  if (client === 'wrk' && wrkCanSend(spec))
     return runWrkLoad(spec, { statuses: true }).then((r) => ({ ...r, client: 'wrk' as const }));
   return runLoad(spec).then((r) => ({ ...r, client: 'autocannon' as const }));
 }

@@ -39,12 +39,17 @@ interface WrkResult {
   statuses: Record<string, number>;
 }
 
+/** Whether wrk can send this load: a fixed request list (paths, or one request per caller), closed loop. */
+export function wrkCanSend(spec: LoadSpec): boolean {
+  return !spec.bodies && !spec.bodyHeaders && !spec.headersPerConnection && !spec.rate;
+}
+
 /**
  * The request file wrk-paths.lua reads: a path per line for plain GETs, otherwise tab-separated
  * method, path, body and header name/value pairs (JSON bodies and tokens hold no tabs or newlines).
  */
 export function wrkRequestLines(spec: LoadSpec, paths: string[] = spec.paths): string[] {
-  if (spec.bodies || spec.bodyHeaders || spec.headersPerConnection || spec.rate) {
+  if (!wrkCanSend(spec)) {
     throw new Error(
       `${spec.name}: wrk-load takes paths or requestsPerConnection, not bodies, per-connection headers or a rate`,
     );
