@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
+import { Batcher } from '../../platform/db/batcher.js';
 import { PreparedQueries } from '../../platform/db/prepared.js';
 import { rowsOf } from '../../platform/db/rows.js';
 import { courses, lessons } from '../catalog/schema.js';
@@ -15,6 +16,19 @@ export type OpenedSession =
   | { sessionId: string; superseded: string[]; refusal?: undefined }
   | { refusal: 'not_found' }
   | { refusal: 'ended'; reason: PlaybackEndReason | null };
+
+export interface OpenSessionValues {
+  userId: string;
+  courseId: string;
+  lessonId: string;
+  videoId: string;
+  at: Date;
+  expiresAt: Date;
+  /** How many of the user's other running sessions may stay open. */
+  keep: number;
+  /** The session to renew; a new one is opened without it. */
+  renewing?: string | undefined;
+}
 
 /** A lesson with what decides who may play it and what there is to play. */
 export interface PlayableLesson {
@@ -42,6 +56,23 @@ export interface CaptionedVideo {
   durationSeconds: number | null;
 }
 
+interface OpenSessionRow {
+  session: string | null;
+  refusal: 'no_user' | 'not_found' | 'ended' | null;
+  ended_reason: PlaybackEndReason | null;
+  superseded: string[];
+}
+
+/** A row of the session functions as an answer; an Error for what only a bug or a race explains. */
+function openedSession(row: OpenSessionRow | undefined): OpenedSession | Error {
+  if (!row) return new Error('the playback session function answered no row for a grant');
+  // The account was deleted while it asked (the caller's token was still valid).
+  if (row.refusal === 'no_user') return new Error('opening a playback session found no user row to lock');
+  if (row.refusal === 'not_found') return { refusal: 'not_found' };
+  if (row.refusal === 'ended') return { refusal: 'ended', reason: row.ended_reason };
+  return { sessionId: row.session!, superseded: row.superseded };
+}
+
 /**
  * Playback sessions and captions. Everything here runs on the primary: a session just opened or
  * ended must count on the very next grant.
@@ -56,7 +87,23 @@ export class PlaybackRepository {
     return this.primary.transaction((tx) => work(tx));
   }
 
-  async playableLesson(lessonId: string): Promise<PlayableLesson | undefined> {
+  /**
+   * The lesson, its course and its video as a grant needs them. The reads of grants arriving
+   * together go as one statement (see Batcher): each statement is parsed and planned afresh (an
+   * unnamed statement, see PreparedQueries), and planning this join cost PostgreSQL more than
+   * running it.
+   */
+  playableLesson(lessonId: string): Promise<PlayableLesson | undefined> {
+    return this.lessonReader.call(lessonId);
+  }
+
+  private readonly lessonReader = new Batcher<string, PlayableLesson | undefined>(
+    (ids) => this.playableLessons(ids),
+    async (id) => (await this.playableLessons([id]))[0],
+    { maxBatch: 64, maxInFlight: 1 },
+  );
+
+  private async playableLessons(lessonIds: string[]): Promise<(PlayableLesson | undefined)[]> {
     const playable = this.queries.get('playable', (name) =>
       this.primary
         .select({
@@ -81,55 +128,81 @@ export class PlaybackRepository {
         .from(lessons)
         .innerJoin(courses, eq(courses.id, lessons.courseId))
         .leftJoin(videos, eq(videos.id, lessons.videoId))
-        .where(eq(lessons.id, sql.placeholder('lessonId')))
+        // The ids as one JSON parameter: the same text on both drivers, and = ANY keeps the
+        // primary-key lookups (an IN over the JSON's rows could be planned as a hash join).
+        .where(
+          sql`${lessons.id} = any (array(select jsonb_array_elements_text(${sql.placeholder('ids')}::jsonb)::uuid))`,
+        )
         .prepare(name),
     );
-    const [row] = await playable.execute({ lessonId });
-    if (!row) return undefined;
-    const { lesson, course, videoId, ownerId, captions, ...video } = row;
-    return {
-      lesson,
-      course,
-      video: videoId && ownerId ? { id: videoId, ownerId, ...video, captions: captions ?? [] } : null,
-    };
+    const rows = await playable.execute({ ids: JSON.stringify(lessonIds) });
+    const byId = new Map(
+      rows.map(({ lesson, course, videoId, ownerId, captions, ...video }): [string, PlayableLesson] => [
+        lesson.id,
+        {
+          lesson,
+          course,
+          video: videoId && ownerId ? { id: videoId, ownerId, ...video, captions: captions ?? [] } : null,
+        },
+      ]),
+    );
+    // PostgreSQL answers ids in lower case whatever case they were asked in.
+    return lessonIds.map((id) => byId.get(id.toLowerCase()));
   }
 
   /**
    * Opens a session, or renews `renewing`, and ends the user's running sessions beyond the `keep`
-   * most recently renewed others: one call of the `playback_open_session` function (migration
-   * 0010, which says why it is safe), so one round trip and one implicit transaction. The user's
-   * row lock makes their grants take turns: locking only their open sessions would not be enough,
-   * since two first grants would both find none to lock and both pass the limit.
+   * most recently renewed others. Grants arriving together go in one call of the
+   * `playback_open_sessions` function (migration 0013, which says why it is safe): one round trip
+   * and one transaction for the lot. The user's row lock makes their grants take turns: locking
+   * only their open sessions would not be enough, since two first grants would both find none to
+   * lock and both pass the limit.
    */
-  async openSession(values: {
-    userId: string;
-    courseId: string;
-    lessonId: string;
-    videoId: string;
-    at: Date;
-    expiresAt: Date;
-    keep: number;
-    renewing?: string;
-  }): Promise<OpenedSession> {
-    const [row] = rowsOf<{
-      session: string | null;
-      refusal: 'no_user' | 'not_found' | 'ended' | null;
-      ended_reason: PlaybackEndReason | null;
-      superseded: string[];
-    }>(
-      await this.primary.execute(sql`
-        select * from playback_open_session(${values.userId}::uuid, ${values.courseId}::uuid,
-          ${values.lessonId}::uuid, ${values.videoId}::uuid, ${values.at.toISOString()}::timestamptz,
-          ${values.expiresAt.toISOString()}::timestamptz, ${values.keep}::integer, ${values.renewing ?? null}::uuid)`),
+  openSession(values: OpenSessionValues): Promise<OpenedSession> {
+    return this.opener.call(values);
+  }
+
+  private readonly opener = new Batcher<OpenSessionValues, OpenedSession>(
+    (batch) => this.openSessions(batch),
+    // A grant retried alone (its batch failed, or gave up waiting for a lock) waits as long as it
+    // takes, on its own connection.
+    (one) => this.openSessionAlone(one),
+    // One batch out per process: the grants that arrive meanwhile make the next one larger, and
+    // larger batches are what saves PostgreSQL's work (docs/design/performance.md §18).
+    { maxBatch: 32, maxInFlight: 1 },
+  );
+
+  /** One call for the batch; rejects only if the call failed (its transaction then kept nothing). */
+  private async openSessions(batch: OpenSessionValues[]): Promise<(OpenedSession | Error)[]> {
+    const grants = batch.map((v, i) => ({
+      i,
+      user: v.userId,
+      course: v.courseId,
+      lesson: v.lessonId,
+      video: v.videoId,
+      at: v.at.toISOString(),
+      expires_at: v.expiresAt.toISOString(),
+      keep: v.keep,
+      renewing: v.renewing ?? null,
+    }));
+    const rows = rowsOf<OpenSessionRow & { i: number }>(
+      await this.primary.execute(sql`select * from playback_open_sessions(${JSON.stringify(grants)}::jsonb)`),
     );
-    if (!row) throw new Error('playback_open_session answered no row');
-    if (row.refusal === 'no_user') {
-      // The account was deleted while it asked (the caller's token was still valid).
-      throw new Error('opening a playback session found no user row to lock');
-    }
-    if (row.refusal === 'not_found') return { refusal: 'not_found' };
-    if (row.refusal === 'ended') return { refusal: 'ended', reason: row.ended_reason };
-    return { sessionId: row.session!, superseded: row.superseded };
+    const byIndex = new Map(rows.map((row) => [row.i, row]));
+    return batch.map((_, i) => openedSession(byIndex.get(i)));
+  }
+
+  /** One grant in one call of `playback_open_session` (migration 0010, its body since 0013). */
+  private async openSessionAlone(v: OpenSessionValues): Promise<OpenedSession> {
+    const [row] = rowsOf<OpenSessionRow>(
+      await this.primary.execute(sql`
+        select * from playback_open_session(${v.userId}::uuid, ${v.courseId}::uuid, ${v.lessonId}::uuid,
+          ${v.videoId}::uuid, ${v.at.toISOString()}::timestamptz, ${v.expiresAt.toISOString()}::timestamptz,
+          ${v.keep}::integer, ${v.renewing ?? null}::uuid)`),
+    );
+    const opened = openedSession(row);
+    if (opened instanceof Error) throw opened;
+    return opened;
   }
 
   /** Sessions still open at `now` (granted, neither ended nor expired): the players running. */
