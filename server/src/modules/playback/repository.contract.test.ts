@@ -4,6 +4,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { insertCourse, insertReadyVideo } from '../../../test/support/course-fixtures.js';
 import { createTestDatabase, DATABASE_BACKENDS, type TestDatabase } from '../../../test/support/databases.js';
+import type { Db } from '../../platform/db/port.js';
 import { lessons } from '../catalog/schema.js';
 import { users } from '../users/schema.js';
 import { PlaybackRepository, type OpenedSession, type OpenSessionValues } from './repository.js';
@@ -13,6 +14,29 @@ import { playbackSessions } from './schema.js';
 function sessionOf(opened: OpenedSession): string {
   if (opened.refusal) throw new Error(`the grant was refused: ${opened.refusal}`);
   return opened.sessionId;
+}
+
+/** A published course by a new instructor: its paid lesson plays a ready video, its preview is text. */
+async function seedPlayableCourse(db: Db) {
+  const [instructor] = await db
+    .insert(users)
+    .values({
+      email: `teacher-${randomUUID()}@example.com`,
+      passwordHash: 'x',
+      displayName: 'Teacher',
+      role: 'instructor',
+    })
+    .returning({ id: users.id });
+  const course = await insertCourse(db, { instructorId: instructor!.id });
+  const video = await insertReadyVideo(db, instructor!.id);
+  await db.update(lessons).set({ type: 'video', videoId: video.id }).where(eq(lessons.id, course.paidLessonId));
+  return {
+    courseId: course.id,
+    lessonId: course.paidLessonId,
+    textLessonId: course.previewLessonId,
+    videoId: video.id,
+    version: video.version,
+  };
 }
 
 describe.each(DATABASE_BACKENDS)('playback sessions and lessons read in batches [%s]', (backend) => {
@@ -55,20 +79,8 @@ describe.each(DATABASE_BACKENDS)('playback sessions and lessons read in batches 
 
   beforeAll(async () => {
     database = await createTestDatabase(backend);
-    const db = database.port.primary;
-    const [instructor] = await db
-      .insert(users)
-      .values({ email: 'teacher@example.com', passwordHash: 'x', displayName: 'Teacher', role: 'instructor' })
-      .returning({ id: users.id });
-    const course = await insertCourse(db, { instructorId: instructor!.id });
-    const video = await insertReadyVideo(db, instructor!.id);
-    courseId = course.id;
-    lessonId = course.paidLessonId;
-    textLessonId = course.previewLessonId;
-    videoId = video.id;
-    version = video.version;
-    await db.update(lessons).set({ type: 'video', videoId }).where(eq(lessons.id, lessonId));
-    repository = new PlaybackRepository(db);
+    ({ courseId, lessonId, textLessonId, videoId, version } = await seedPlayableCourse(database.port.primary));
+    repository = new PlaybackRepository(database.port.primary);
   });
 
   afterAll(async () => {
@@ -153,23 +165,17 @@ describe('a batch of grants waiting on a locked account [postgres]', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    const db = database.port.primary;
-    const [instructor] = await db
-      .insert(users)
-      .values({ email: 'teacher@example.com', passwordHash: 'x', displayName: 'Teacher', role: 'instructor' })
-      .returning({ id: users.id });
-    const course = await insertCourse(db, { instructorId: instructor!.id });
-    const video = await insertReadyVideo(db, instructor!.id);
+    const { courseId, lessonId, videoId } = await seedPlayableCourse(database.port.primary);
     const now = new Date();
     values = {
-      courseId: course.id,
-      lessonId: course.paidLessonId,
-      videoId: video.id,
+      courseId,
+      lessonId,
+      videoId,
       at: now,
       expiresAt: new Date(now.getTime() + 600_000),
       keep: 1,
     };
-    repository = new PlaybackRepository(db);
+    repository = new PlaybackRepository(database.port.primary);
   });
 
   afterAll(async () => {
