@@ -100,6 +100,7 @@ export class PlaybackRepository {
   private readonly lessonReader = new Batcher<string, PlayableLesson | undefined>(
     (ids) => this.playableLessons(ids),
     async (id) => (await this.playableLessons([id]))[0],
+    // As the sessions (below): one read out per process, the lessons asked for meanwhile go next.
     { maxBatch: 64, maxInFlight: 1 },
   );
 

@@ -18,7 +18,9 @@ interface Waiting<Req, Res> {
  * issued by every request handled in that round leave together; while `maxInFlight` batches are
  * out, later calls wait for one to come back and then leave together. No timer is involved: a lone
  * call on an idle process waits for one loop round, never for a clock. Batches are spread over the
- * free slots, so a busy process keeps several database connections working.
+ * free slots, so a busy process keeps several database connections working. A batch runs in the
+ * async context of the call that started it: its database span and log lines land in that request's
+ * trace, and the other requests of the batch show only their wait.
  *
  * `runBatch` answers one result per request, in order (an `Error` in its place rejects that call
  * alone); a lone call goes through it too, as a batch of one. If it rejects, every call of the batch
