@@ -99,6 +99,21 @@ describe.each(DATABASE_BACKENDS)('catalog list pages [%s]', (backend) => {
     await database?.dispose();
   });
 
+  it('answers course pages asked for together as it answers each alone', async () => {
+    const slugs = ['course-3', 'course-6', 'no-such-course', 'course-3', 'course-29'];
+    const together = await Promise.all(slugs.map((slug) => repository.courseDetailBySlug(slug)));
+    const alone = [];
+    for (const slug of slugs) alone.push(await repository.courseDetailBySlug(slug));
+    expect(together).toEqual(alone);
+    expect(together.map((page) => page?.card.slug)).toEqual([
+      'course-3',
+      'course-6',
+      undefined,
+      'course-3',
+      'course-29',
+    ]);
+  });
+
   it('pages every sort of all courses, one category and a parent with its children in the promised order', async () => {
     const filters: [string, string[] | undefined][] = [
       ['all', undefined],

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
+import { Batcher } from '../../platform/db/batcher.js';
 import { PreparedQueries } from '../../platform/db/prepared.js';
 import { enrollments, wishlistItems } from '../enrollments/schema.js';
 import { users } from '../users/schema.js';
@@ -195,9 +196,22 @@ export class CatalogRepository {
   /**
    * A course page's rows in one statement: the card, and as JSON its sections, lessons, rating
    * counts and the instructor's course count. Five statements (one, then four at once) cost each
-   * uncached page five round trips and four pool connections; this costs one of each.
+   * uncached page five round trips and four pool connections; this costs one of each. The pages
+   * asked for together (a crawl, a burst of first visits) go as one statement (see Batcher): it is
+   * an unnamed statement, parsed and planned on every run, and its plan is not small.
    */
-  async courseDetailBySlug(slug: string): Promise<CourseDetailRows | undefined> {
+  courseDetailBySlug(slug: string): Promise<CourseDetailRows | undefined> {
+    return this.detailReader.call(slug);
+  }
+
+  private readonly detailReader = new Batcher<string, CourseDetailRows | undefined>(
+    (slugs) => this.courseDetailsBySlugs(slugs),
+    async (slug) => (await this.courseDetailsBySlugs([slug]))[0],
+    // One read out per process: the pages asked for meanwhile go in the next.
+    { maxBatch: 64, maxInFlight: 1 },
+  );
+
+  private async courseDetailsBySlugs(slugs: string[]): Promise<(CourseDetailRows | undefined)[]> {
     const prepared = this.queries.get('detail', (name) =>
       this.primary
         .select({
@@ -221,11 +235,14 @@ export class CatalogRepository {
         .from(courses)
         .innerJoin(users, eq(users.id, courses.instructorId))
         .leftJoin(categories, eq(categories.id, courses.categoryId))
-        .where(eq(courses.slug, sql.placeholder('slug')))
+        // The slugs as one JSON parameter, compared with = ANY to keep the index lookups (as the
+        // playback repository's lesson reads).
+        .where(sql`${courses.slug} = any (array(select jsonb_array_elements_text(${sql.placeholder('slugs')}::jsonb)))`)
         .prepare(name),
     );
-    const [row] = await prepared.execute({ slug });
-    return row;
+    const rows = await prepared.execute({ slugs: JSON.stringify(slugs) });
+    const bySlug = new Map(rows.map((row) => [row.card.slug, row]));
+    return slugs.map((slug) => bySlug.get(slug));
   }
 
   /** What the page says about the signed-in reader; read every time, never cached. */
