@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
-import { Batcher } from '../../platform/db/batcher.js';
+import { batchedReader } from '../../platform/db/batcher.js';
 import { PreparedQueries } from '../../platform/db/prepared.js';
 import { enrollments, wishlistItems } from '../enrollments/schema.js';
 import { users } from '../users/schema.js';
@@ -201,15 +201,10 @@ export class CatalogRepository {
    * an unnamed statement, parsed and planned on every run, and its plan is not small.
    */
   courseDetailBySlug(slug: string): Promise<CourseDetailRows | undefined> {
-    return this.detailReader.call(slug);
+    return this.detailReader(slug);
   }
 
-  private readonly detailReader = new Batcher<string, CourseDetailRows | undefined>(
-    (slugs) => this.courseDetailsBySlugs(slugs),
-    async (slug) => (await this.courseDetailsBySlugs([slug]))[0],
-    // One read out per process: the pages asked for meanwhile go in the next.
-    { maxBatch: 64, maxInFlight: 1 },
-  );
+  private readonly detailReader = batchedReader((slugs: string[]) => this.courseDetailsBySlugs(slugs));
 
   private async courseDetailsBySlugs(slugs: string[]): Promise<(CourseDetailRows | undefined)[]> {
     const prepared = this.queries.get('detail', (name) =>

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/port.js';
-import { Batcher } from '../../platform/db/batcher.js';
+import { Batcher, batchedReader } from '../../platform/db/batcher.js';
 import { PreparedQueries } from '../../platform/db/prepared.js';
 import { rowsOf } from '../../platform/db/rows.js';
 import { courses, lessons } from '../catalog/schema.js';
@@ -94,15 +94,10 @@ export class PlaybackRepository {
    * running it.
    */
   playableLesson(lessonId: string): Promise<PlayableLesson | undefined> {
-    return this.lessonReader.call(lessonId);
+    return this.lessonReader(lessonId);
   }
 
-  private readonly lessonReader = new Batcher<string, PlayableLesson | undefined>(
-    (ids) => this.playableLessons(ids),
-    async (id) => (await this.playableLessons([id]))[0],
-    // As the sessions (below): one read out per process, the lessons asked for meanwhile go next.
-    { maxBatch: 64, maxInFlight: 1 },
-  );
+  private readonly lessonReader = batchedReader((ids: string[]) => this.playableLessons(ids));
 
   private async playableLessons(lessonIds: string[]): Promise<(PlayableLesson | undefined)[]> {
     const playable = this.queries.get('playable', (name) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from './batcher.js';
+import { Batcher, batchedReader } from './batcher.js';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -145,5 +145,19 @@ describe('Batcher', () => {
     const run = async (requests: number[]) => requests;
     expect(() => new Batcher(run, async (n: number) => n, { maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
     expect(() => new Batcher(run, async (n: number) => n, { maxBatch: 1, maxInFlight: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('batchedReader', () => {
+  it('answers each key from one read of the keys asked for together, undefined for a missing one', async () => {
+    const reads: string[][] = [];
+    const read = batchedReader(async (keys: string[]) => {
+      reads.push(keys);
+      return keys.map((k) => (k === 'missing' ? undefined : k.toUpperCase()));
+    });
+    expect(await Promise.all(['a', 'missing', 'b', 'a'].map(read))).toEqual(['A', undefined, 'B', 'A']);
+    expect(reads).toEqual([['a', 'missing', 'b', 'a']]);
+    expect(await read('c')).toBe('C');
+    expect(reads).toEqual([['a', 'missing', 'b', 'a'], ['c']]);
   });
 });

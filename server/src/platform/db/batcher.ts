@@ -99,3 +99,20 @@ export class Batcher<Req, Res> {
     }
   }
 }
+
+/**
+ * A read that callers ask for one key at a time and the database answers for many keys in one
+ * statement: `readMany` answers one value per key, in order (undefined for a key it has none for).
+ * One read is out per process at a time; the keys asked for meanwhile go in the next, so the busier
+ * the process, the larger the reads.
+ */
+export function batchedReader<K, V>(
+  readMany: (keys: K[]) => Promise<(V | undefined)[]>,
+  maxBatch = 64,
+): (key: K) => Promise<V | undefined> {
+  const batcher = new Batcher<K, V | undefined>(readMany, async (key) => (await readMany([key]))[0], {
+    maxBatch,
+    maxInFlight: 1,
+  });
+  return (key) => batcher.call(key);
+}
