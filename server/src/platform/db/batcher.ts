@@ -27,8 +27,8 @@ interface Waiting<Req, Res> {
  * is run again alone through `runOne`, outside the batch's slot, so one bad call (a row deleted
  * meanwhile, a deadlock, a lock waited on too long) gets its own error and the others their
  * answers, and a call that waits long does so without holding up the calls after it. `runBatch`
- * should therefore give up on long waits, and it must reject only when it left nothing behind (its one transaction rolled
- * back), and answer errors in place for whatever it finds wrong after that.
+ * should therefore give up on long waits; it must reject only when it left nothing behind (its one
+ * transaction rolled back), and answer errors in place for whatever it finds wrong after that.
  */
 export class Batcher<Req, Res> {
   private waiting: Waiting<Req, Res>[] = [];
