@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const ARTIFACTS_DIR = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -37,6 +37,8 @@ export interface LectioInstance {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
   readonly url: string;
   readonly dataDir: string;
+  /** The server's last lines of output (warnings and errors at the harness's log level). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ export async function startLectio(options: StartLectioOptions = {}): Promise<Lec
     await stop();
     throw error;
   }
-  return { url, dataDir, stop };
+  return { url, dataDir, output: () => output.format(), stop };
 }
 
 export function launchBrowser(): Promise<Browser> {
@@ -239,6 +241,14 @@ export function useLectioWithBrowser(
     lectio = await startLectio(startOptions);
     browser = await launchBrowser();
   }, setupTimeoutMs);
+
+  // A failed step in CI says only what it waited for; what the server logged meanwhile (a 500, a
+  // job that failed) is often why, and the server is gone once the suite ends.
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail' && lectio) {
+      console.error(`${context.task.name} failed; the server's output:\n${lectio.output()}`);
+    }
+  });
 
   afterAll(async () => {
     await browser?.close();

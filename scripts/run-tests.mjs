@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const args = process.argv.slice(2);
 const projects = [];
@@ -43,6 +44,24 @@ const firstLine = (text) =>
   String(text ?? '')
     .split('\n')
     .find((l) => l.trim() !== '') ?? '';
+// A browser step's timeout says only "Timeout exceeded" on its first line: what it waited for
+// (Playwright's call log) and where the test stood (the first frame in a test file) say which step.
+const describeFailure = (text) => {
+  // Playwright colours its call log.
+  const lines = stripVTControlCharacters(String(text ?? '')).split('\n');
+  const waited = lines
+    .find((l) => /^\s*- waiting for /.test(l))
+    ?.trim()
+    .replace(/^- /, '');
+  const frame = lines.map((l) => /\(?([^\s()]+\.test\.ts:\d+):\d+\)?\s*$/.exec(l)?.[1]).find(Boolean);
+  return [
+    firstLine(text),
+    waited && `(${waited})`,
+    frame && `at ${path.relative(process.cwd(), frame.replace(/^file:\/\//, ''))}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+};
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests;
@@ -56,7 +75,7 @@ try {
     }
     for (const test of file.assertionResults) {
       if (test.status === 'failed')
-        failures.push(`${name} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+        failures.push(`${name} > ${test.fullName}: ${describeFailure(test.failureMessages?.[0])}`);
     }
   }
 } catch {
