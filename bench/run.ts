@@ -186,7 +186,20 @@ async function runScenario(name: string, entry: ScenarioEntry, args: string[]): 
   return true;
 }
 
+const USAGE = `npm run bench -- [scenario...] [--duration s] [--connections c[,c]] [--smoke] [--no-write]
+npm run bench -- report                  regenerate docs/benchmarks.md from docs/benchmarks/*.json
+npm run bench -- soak [--minutes 10]     the soak run
+
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}; on request only: ${Object.keys(ON_REQUEST).join(', ')}.
+With no scenario every one runs, each writing docs/benchmarks/<name>.json, then docs/benchmarks.md.
+A scenario's own options are at the top of its file (bench/api/index.ts, bench/delivery.ts, ...).`;
+
 async function dispatch(argv: string[]): Promise<void> {
+  // Before anything starts: without this, --help reached every scenario as an unknown option.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const names: string[] = [];
   let i = 0;
   while (i < argv.length && !argv[i]!.startsWith('--')) names.push(argv[i++]!);
