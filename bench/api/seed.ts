@@ -32,6 +32,8 @@ export interface SeededData {
   lessons: number;
   enrollments: number;
   progressRows: number;
+  /** Ended sessions seeded as history (absent from runs before they were seeded). */
+  playbackSessions?: number;
   pendingOrders: number;
   seconds: { catalog: number; hash: number; rest: number };
   /** Published course slugs, in a fixed shuffled order. */
@@ -144,6 +146,21 @@ export async function seedApiData(db: Db, sizes: SeedSizes, log: (line: string) 
     on conflict do nothing`);
   const progressRows = await count(db, sql`select count(*) as n from lesson_progress`);
 
+  // The playback sessions behind that progress, ended long ago: one per lesson a student has
+  // watched. A live sessions table holds its history; left empty, the grant bench measured a table
+  // that grew from nothing during the run, and plans PostgreSQL made for a table of one page (a
+  // sequential scan of "this student's open sessions") stayed cached in the API's connections
+  // while it grew to thousands of rows.
+  log(`${progressRows.toLocaleString('en')} ended playback sessions (the history behind the progress)`);
+  await db.execute(sql`
+    insert into playback_sessions (user_id, course_id, lesson_id, video_id, started_at, renewed_at, expires_at,
+                                   ended_at, end_reason)
+    select p.user_id, p.course_id, p.lesson_id, l.video_id, p.started_at, p.started_at + interval '10 minutes',
+           p.started_at + interval '20 minutes', p.started_at + interval '12 minutes', 'closed'
+    from lesson_progress p join lessons l on l.id = p.lesson_id
+    where l.video_id is not null`);
+  const playbackSessions = await count(db, sql`select count(*) as n from playback_sessions`);
+
   // Pending orders, one per student from the end of the range, for a priced course the student
   // has not got (index offsets 0, 1543, 3086 are taken; +4629 is not, for catalogs over 4,629).
   log(`${sizes.pendingOrders.toLocaleString('en')} pending orders`);
@@ -192,6 +209,7 @@ export async function seedApiData(db: Db, sizes: SeedSizes, log: (line: string) 
     lessons,
     enrollments,
     progressRows,
+    playbackSessions,
     pendingOrders: orders.length,
     seconds: { catalog: (t1 - t0) / 1000, hash: (t2 - t1) / 1000, rest: (t3 - t2) / 1000 },
     slugs,
