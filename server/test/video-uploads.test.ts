@@ -486,6 +486,52 @@ describe.each(serverBackends())('video uploads [%s]', (_name, setup) => {
 });
 
 /**
+ * An upload's many small requests (a part URL, a PUT and a record per 8 MiB) do not spend its
+ * address's request budget: the signed storage routes are outside it, as S3's presigned URLs are,
+ * and the per-part routes have their own. With a budget of five, a six-part upload completes and
+ * the address still has what it had for everything else, which is still limited.
+ */
+describe.each(serverBackends())('video uploads under a small request budget [%s]', (_name, setup) => {
+  let server: TestServer;
+  let dispose: () => Promise<void>;
+
+  beforeAll(async () => {
+    const s = await setup();
+    dispose = s.dispose;
+    server = await startTestServer({
+      ...s.env,
+      TRUST_PROXY: 'true',
+      SEED_DEMO_DATA: 'false',
+      RATE_LIMIT_MAX: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '60',
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await dispose?.();
+  });
+
+  it('completes an upload of more parts than the budget and leaves the budget to other requests', async () => {
+    const teacher = await signedInAs(server, 'instructor', '10.43.0.1');
+    const file = pickedFile(5 * 8 * MiB + 1_000);
+    const started = await start(teacher, file);
+    expect(started.status).toBe(201);
+    const { video, upload } = await json<Started>(started);
+    expect(upload.partCount).toBe(6);
+    // The PUTs go out without the teacher's forwarded address, so they land on the loopback's own
+    // budget: both addresses' budgets are five, both see six or more calls.
+    await sendParts(teacher, video.id, upload, file.bytes, [1, 2, 3, 4, 5, 6]);
+    const completed = await teacher.call('POST', `/studio/videos/${video.id}/upload/complete`);
+    expect(completed.status).toBe(200);
+
+    // Start, complete, and now three more: the fifth is the last the budget allows.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await teacher.call('GET', `/studio/videos/${video.id}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});
+
+/**
  * S3 mode (s3rver): the part URLs point at the object store itself, so the file's bytes never pass
  * through the API, and the completed object is still the file.
  */

@@ -14,6 +14,13 @@ export const MAX_PARTS = 10_000;
 export const PART_URL_SECONDS = 3600;
 /** Part URLs handed out in one call. */
 export const MAX_PART_URLS_PER_CALL = 100;
+/**
+ * Calls a minute, per client address, of each per-part route (part URLs, recording a part): their
+ * own budget, not the global one. An upload makes one of each per 8 MiB part (a gigabit uplink
+ * about 14 a second), so under the global 600 a minute a fast upload was throttled and left
+ * nothing for its address's other requests. One upload's largest plan a minute still bounds them.
+ */
+export const PART_CALLS_PER_MINUTE = MAX_PARTS;
 /** Raw uploads go here, at `<ownerId>/<videoId>/source`; processed output to videos-processed. */
 export const RAW_BUCKET = 'videos-raw' as const;
 export const PROCESSED_BUCKET = 'videos-processed' as const;

@@ -13,6 +13,7 @@ import {
   uploadStateSchema,
   videoListQuery,
 } from './schemas.js';
+import { PART_CALLS_PER_MINUTE } from './limits.js';
 import type { VideoUploadService } from './upload-service.js';
 import type { VideoService } from './video-service.js';
 
@@ -34,6 +35,7 @@ const errors = {
 export function videoStudioRoutes(uploads: VideoUploadService, videos: VideoService): FastifyPluginAsyncZod {
   return async (app) => {
     const teacher = { preHandler: requirePermission('course.create') };
+    const perPart = { ...teacher, config: { rateLimit: { max: PART_CALLS_PER_MINUTE, timeWindow: 60_000 } } };
 
     app.post(
       '/api/v1/studio/videos/uploads',
@@ -129,7 +131,7 @@ export function videoStudioRoutes(uploads: VideoUploadService, videos: VideoServ
     app.post(
       '/api/v1/studio/videos/:id/upload/part-urls',
       {
-        ...teacher,
+        ...perPart,
         schema: {
           tags,
           summary:
@@ -146,7 +148,7 @@ export function videoStudioRoutes(uploads: VideoUploadService, videos: VideoServ
     app.post(
       '/api/v1/studio/videos/:id/upload/parts',
       {
-        ...teacher,
+        ...perPart,
         schema: {
           tags,
           summary:
