@@ -26,7 +26,7 @@
  * Writes docs/benchmarks/scale-out.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -36,6 +36,7 @@ import { runWrkLoad } from './baselines/wrk-load.js';
 import { processTree, type LoadResult } from './lib/load.js';
 import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from './lib/meta.js';
 import { freePort, startPrivatePostgres, startPrivateRedis } from '../server/test/support/private-services.js';
+import { DEFAULT_API_HEAP_LIMIT_MB } from '../server/src/config.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = path.join(ROOT, 'server/bin/lectio.js');
@@ -72,6 +73,11 @@ export interface ShapeResult {
   requestsPerSecond: number;
   /** Distinct pages the measured list load cycled through (more requests than these repeat pages). */
   listPages: number;
+  /**
+   * V8's old-space limit of each process that answers requests (the cluster's primary only forks),
+   * read from its command line; null for a process without one.
+   */
+  apiHeapLimitsMb?: (number | null)[];
 }
 
 export type Mix = 'cached' | 'uncached';
@@ -106,9 +112,27 @@ interface Lectio {
   stop(): Promise<void>;
 }
 
-function startLectio(args: string[], env: Record<string, string>): Lectio {
+/**
+ * Node's flags for the shape's API command. `--processes n` gives each of its processes the
+ * production heap limit (main/cluster.ts); a lone `serve --api` gets it from the container's
+ * entrypoint (deploy/docker/entrypoint.sh), so it gets it here too. Without it V8 sizes the heap
+ * from this machine's 24 GiB: shape (a)'s one process reached 334 MB RSS under the uncached load
+ * (2026-11-29) and, collecting less often, was compared with two processes that were limited.
+ */
+function loneApiNodeFlags(apiProcesses: number): string[] {
+  return apiProcesses > 1 ? [] : [`--max-old-space-size=${DEFAULT_API_HEAP_LIMIT_MB}`];
+}
+
+function heapLimitOf(pid: number): number | null {
+  const flag = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((arg) => arg.startsWith('--max-old-space-size='));
+  return flag === undefined ? null : Number(flag.slice('--max-old-space-size='.length));
+}
+
+function startLectio(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Lectio {
   let output = '';
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -212,11 +236,17 @@ async function measureShape(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const apiArgs = ['serve', '--api', ...(shape.apiProcesses > 1 ? ['--processes', String(shape.apiProcesses)] : [])];
-  const api = startLectio(apiArgs, { ...env, PORT: String(port), PUBLIC_URL: url });
+  const api = startLectio(
+    apiArgs,
+    { ...env, PORT: String(port), PUBLIC_URL: url },
+    loneApiNodeFlags(shape.apiProcesses),
+  );
   const workers = Array.from({ length: shape.workers }, () => startLectio(['serve', '--worker'], env));
   try {
     await waitReady(url, api);
-    const pids = [...processTree(api.child.pid!), ...workers.flatMap((w) => processTree(w.child.pid!))];
+    const apiPids = processTree(api.child.pid!);
+    const pids = [...apiPids, ...workers.flatMap((w) => processTree(w.child.pid!))];
+    const apiHeapLimitsMb = (shape.apiProcesses > 1 ? apiPids.slice(1) : apiPids).map(heapLimitOf);
     log(`${shape.name}: ${pids.length} processes, loading for ${opts.durationSeconds} s`);
     const half = Math.max(1, Math.floor(opts.connections / 2));
     // wrk, not autocannon: see the comment at the top. Every status code is counted (statuses).
@@ -270,6 +300,7 @@ async function measureShape(
       loads,
       requestsPerSecond: loads.reduce((sum, l) => sum + l.requestsPerSecond, 0),
       listPages: new Set(fixtures.listPaths.measure).size,
+      apiHeapLimitsMb,
     };
   } finally {
     await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
@@ -384,6 +415,18 @@ const CACHED_PAGES = ['/api/v1/courses', '/api/v1/courses?page=2', '/api/v1/cour
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** Results written before the limits were recorded (2026-11-29) have none and get no sentence. */
+function heapLimitSentence(shapes: ShapeResult[]): string {
+  const limits = new Set(shapes.flatMap((s) => s.apiHeapLimitsMb ?? []));
+  if (limits.size === 0) return '';
+  if (limits.size === 1 && !limits.has(null)) {
+    return ` Every process that answered requests ran under the production heap limit (\`--max-old-space-size=${[...limits][0]}\`).`;
+  }
+  return ` Heap limits of the processes that answered requests, MB: ${shapes
+    .map((s) => `${s.shape}: ${(s.apiHeapLimitsMb ?? []).map((l) => l ?? 'none').join(', ')}`)
+    .join('; ')}.`;
+}
+
 export function renderScaleOutSection(r: ScaleOutResult): string {
   const lines = ['## Scale-out', ''];
   lines.push(
@@ -411,7 +454,8 @@ export function renderScaleOutSection(r: ScaleOutResult): string {
   lines.push('');
   lines.push(
     "CPU ms/req is the CPU of every Lectio process of the shape during the load, divided by that load's requests: both " +
-      "loads of a shape share the processes, so each row carries the other load's work too.",
+      "loads of a shape share the processes, so each row carries the other load's work too." +
+      heapLimitSentence(r.mixes.flatMap((m) => m.shapes)),
   );
   lines.push('');
   for (const m of r.mixes) {

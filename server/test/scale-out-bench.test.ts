@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_API_HEAP_LIMIT_MB } from '../src/config.js';
 import { parseScaleOutArgs, renderScaleOutSection, runScaleOutBench } from '../../bench/scale-out.js';
 
 /**
@@ -33,6 +34,12 @@ describe('scale-out benchmark smoke run', { timeout: 150_000 }, () => {
         expect(list!.statusCounts).toEqual({ '200': list!.requests });
         expect(heartbeat!.statusCounts).toEqual({ '202': heartbeat!.requests });
       }
+      // Every process that answers runs under the production heap limit: the lone one as the
+      // container's entrypoint starts it, the cluster's as their primary forks them.
+      expect(mix.shapes.map((s) => s.apiHeapLimitsMb)).toEqual([
+        [DEFAULT_API_HEAP_LIMIT_MB],
+        [DEFAULT_API_HEAP_LIMIT_MB, DEFAULT_API_HEAP_LIMIT_MB],
+      ]);
       expect(mix.throughputRatio).toBeGreaterThan(0);
     }
     // The uncached mix has pages of its own for each shape, enough that none is asked for twice.
