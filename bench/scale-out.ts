@@ -37,6 +37,7 @@ import { processTree, type LoadResult } from './lib/load.js';
 import { describeMeta, startMeta, writeBenchJson, type BenchMeta } from './lib/meta.js';
 import { freePort, startPrivatePostgres, startPrivateRedis } from '../server/test/support/private-services.js';
 import { DEFAULT_API_HEAP_LIMIT_MB } from '../server/src/config.js';
+import { withHeapLimit } from '../server/src/main/cluster.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = path.join(ROOT, 'server/bin/lectio.js');
@@ -114,13 +115,13 @@ interface Lectio {
 
 /**
  * Node's flags for the shape's API command. `--processes n` gives each of its processes the
- * production heap limit (main/cluster.ts); a lone `serve --api` gets it from the container's
+ * production heap limit (main/cluster.ts, `withHeapLimit`); a lone `serve --api` gets it from the container's
  * entrypoint (deploy/docker/entrypoint.sh), so it gets it here too. Without it V8 sizes the heap
  * from this machine's 24 GiB: shape (a)'s one process reached 334 MB RSS under the uncached load
  * (2026-11-29) and, collecting less often, was compared with two processes that were limited.
  */
 function loneApiNodeFlags(apiProcesses: number): string[] {
-  return apiProcesses > 1 ? [] : [`--max-old-space-size=${DEFAULT_API_HEAP_LIMIT_MB}`];
+  return apiProcesses > 1 ? [] : withHeapLimit([], undefined, DEFAULT_API_HEAP_LIMIT_MB);
 }
 
 function heapLimitOf(pid: number): number | null {
